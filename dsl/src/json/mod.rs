@@ -1,0 +1,6 @@
+//! The `.agentblocks` JSON side: a position-keeping JSON parser, the reader into the model and
+//! the canonical writer.
+
+pub mod node;
+
+pub use node::{JsonKind, JsonNode, Member};

@@ -1,0 +1,16 @@
+//! The AgentBlocks workflow language: model, grammar, conversion to and from `.agentblocks`
+//! JSON, and the formatter.
+//!
+//! Architecture invariant: this crate does no I/O and no async, and knows nothing of LSP. It
+//! takes text and returns data (models, diagnostics, strings), so every editor feature built on
+//! it is tested without a server. See `docs/architecture.md`.
+
+#![warn(missing_docs)]
+
+pub mod diagnostic;
+pub mod json;
+pub mod model;
+pub mod types;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::{Document, Span};
