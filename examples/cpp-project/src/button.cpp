@@ -1,0 +1,7 @@
+#include "button.hpp"
+
+void Button::Update() {
+  if (GetMouseDown() && on_click_) {
+    on_click_();
+  }
+}
