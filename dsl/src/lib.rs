@@ -9,6 +9,7 @@
 
 pub mod diagnostic;
 pub mod json;
+pub mod line_index;
 pub mod model;
 pub mod types;
 
