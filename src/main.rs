@@ -1,5 +1,104 @@
-//! The `agentblocks` command-line interface.
-fn main() {
-    eprintln!("agentblocks: no commands yet");
-    std::process::exit(2);
+//! `agentblocks`: check, format and convert workflows written as code.
+//!
+//! This is the one place for argument parsing, exit codes and terminal rendering; the work
+//! itself is in the `agentblocks-dsl` crate.
+
+mod commands;
+mod render;
+mod source;
+mod write;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Automation workflows as code: check, format and convert `.ab` and `.agentblocks` files.
+#[derive(Parser)]
+#[command(name = "agentblocks", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check workflows for errors (`.ab` and `.agentblocks`). Exit 0 clean, 1 errors, 2 usage
+    /// or I/O problems.
+    Check {
+        /// Workflow files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format: rendered for people, or one JSON object for tools (0-based lines,
+        /// UTF-16 characters, as LSP counts).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Rewrite workflows in canonical form, in place and atomically.
+    Fmt {
+        /// Workflow files to format (`.ab`, or `.agentblocks` into canonical JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing; list the files that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Convert between `.ab` text and `.agentblocks` JSON, losslessly.
+    Convert {
+        /// The workflow to convert; its extension says its kind.
+        input: PathBuf,
+        /// Where to write (atomically); its extension says the output kind. Standard output
+        /// when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The output kind, when no `-o` says it (default: the other kind).
+        #[arg(long, value_enum)]
+        to: Option<Target>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Target {
+    /// The `.ab` text language.
+    Dsl,
+    /// The `.agentblocks` JSON format.
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Command::Check { files, format } => commands::check::run(&files, format == OutputFormat::Json),
+        Command::Fmt { files, check } => commands::fmt::run(&files, check),
+        Command::Convert { input, output, to } => {
+            let to = to.map(|t| match t {
+                Target::Dsl => agentblocks_dsl::convert::FileKind::Dsl,
+                Target::Json => agentblocks_dsl::convert::FileKind::Json,
+            });
+            commands::convert::run(&input, output.as_deref(), to)
+        }
+    };
+    ExitCode::from(status as u8)
+}
+
+/// How a command ended; the process exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Everything went well.
+    Success = 0,
+    /// The workflow has errors (or `fmt --check` found files to change).
+    Failure = 1,
+    /// Bad usage or an I/O problem.
+    Usage = 2,
+}
+
+/// Prints a one-line error of the tool itself (not of a workflow).
+pub fn report_error(message: impl std::fmt::Display) {
+    eprintln!("error: {message}");
 }

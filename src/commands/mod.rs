@@ -1,0 +1,5 @@
+//! One module a subcommand.
+
+pub mod check;
+pub mod convert;
+pub mod fmt;
