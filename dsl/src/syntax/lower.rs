@@ -1,0 +1,1710 @@
+//! Lowering: the tree-sitter tree of a `.ab` file to the workflow model.
+//!
+//! Lowering never fails: a construct it cannot read becomes a diagnostic and the rest of the
+//! file still lowers (ERROR and MISSING nodes are skipped; `syntax_errors` reports them).
+//! Known keys written with `@key = value` go through the JSON reader's `apply_*_field`
+//! functions, so both file kinds mean the same thing by every key.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use super::SyntaxTree;
+use crate::diagnostic::Diagnostic;
+use crate::json::read as jread;
+use crate::json::{JsonKind, JsonNode, Member};
+use crate::model::*;
+use crate::types::{parse_type, Type};
+
+/// Lowers a parsed `.ab` file to the model, with the problems lowering found (not the syntax
+/// errors, which [`super::errors::syntax_errors`] reports).
+pub fn lower(tree: &SyntaxTree) -> (Document, Vec<Diagnostic>) {
+    let mut lowerer = Lowerer {
+        text: tree.text(),
+        diagnostics: Vec::new(),
+        statements: Vec::new(),
+        doc_claimed: Vec::new(),
+    };
+    let document = lowerer.lower_file(tree.root());
+    let Lowerer {
+        mut diagnostics,
+        statements,
+        ..
+    } = lowerer;
+    let mut document = document;
+    document.trivia = attach_comments(tree, &statements, &lowerer_doc_claims(&statements), &mut diagnostics);
+    (document, diagnostics)
+}
+
+/// Where a statement sits, for attaching comments (see "Comment anchors" in
+/// `docs/architecture.md`).
+#[derive(Clone, Debug)]
+struct Statement {
+    anchor: String,
+    /// The container's anchor (`""` for the file).
+    container: String,
+    start: usize,
+    end: usize,
+    /// For blocks, sections and the workflow: the byte after `{` and the byte of `}`.
+    body: Option<(usize, usize)>,
+    /// The span of doc comments this statement took as its description.
+    doc: Option<Span>,
+}
+
+struct Lowerer<'a> {
+    text: &'a str,
+    diagnostics: Vec<Diagnostic>,
+    statements: Vec<Statement>,
+    #[allow(dead_code)]
+    doc_claimed: Vec<Span>,
+}
+
+fn lowerer_doc_claims(statements: &[Statement]) -> Vec<Span> {
+    statements.iter().filter_map(|s| s.doc).collect()
+}
+
+fn span_of(node: Node) -> Span {
+    Span::new(node.start_byte(), node.end_byte())
+}
+
+/// The named children that are statements or values: no comments, no error nodes, nothing
+/// the parser invented.
+fn children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|child| !child.is_extra() && !child.is_error() && !child.is_missing())
+        .collect()
+}
+
+fn field<'t>(node: Node<'t>, name: &str) -> Option<Node<'t>> {
+    node.child_by_field_name(name).filter(|n| !n.is_missing() && !n.is_error())
+}
+
+fn fields<'t>(node: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children_by_field_name(name, &mut cursor)
+        .filter(|n| !n.is_missing() && !n.is_error())
+        .collect()
+}
+
+const MODES: &[(&str, &str)] = &[
+    ("sequential", "Sequential"),
+    ("parallel", "Parallel"),
+    ("streaming", "Streaming"),
+    ("reactive", "Reactive"),
+];
+const BACKOFFS: &[(&str, &str)] = &[("fixed", "Fixed"), ("linear", "Linear"), ("exponential", "Exponential")];
+const LOG_LEVELS: &[(&str, &str)] = &[
+    ("trace", "Trace"),
+    ("debug", "Debug"),
+    ("info", "Info"),
+    ("warn", "Warn"),
+    ("error", "Error"),
+];
+const OUTPUT_FORMATS: &[(&str, &str)] = &[("text", "Text"), ("json", "Json")];
+
+impl<'a> Lowerer<'a> {
+    fn node_text(&self, node: Node) -> &'a str {
+        &self.text[node.start_byte()..node.end_byte()]
+    }
+
+    fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span) {
+        self.diagnostics.push(Diagnostic::error(code, message, span));
+    }
+
+    fn statement(&mut self, anchor: String, container: &str, node: Node, body: Option<Node>, doc: Option<Span>) {
+        let body = body.map(|b| {
+            let open = b.child(0).map_or(b.start_byte(), |c| c.end_byte());
+            let close = b
+                .child(b.child_count().saturating_sub(1) as u32)
+                .filter(|c| c.kind() == "}" && !c.is_missing())
+                .map_or(b.end_byte(), |c| c.start_byte());
+            (open, close)
+        });
+        self.statements.push(Statement {
+            anchor,
+            container: container.to_string(),
+            start: node.start_byte(),
+            end: node.end_byte(),
+            body,
+            doc,
+        });
+    }
+
+    // ---- names, strings, values ------------------------------------------------------
+
+    /// The text of a name: an identifier as is, a string decoded.
+    fn name(&mut self, node: Node) -> Str {
+        let value = match node.kind() {
+            "string" => self.decode_string(node),
+            _ => self.node_text(node).to_string(),
+        };
+        Spanned::new(value, span_of(node))
+    }
+
+    fn decode_string(&mut self, node: Node) -> String {
+        let raw = self.node_text(node);
+        let inner = raw.strip_prefix('"').unwrap_or(raw);
+        let inner = inner.strip_suffix('"').unwrap_or(inner);
+        match decode_escapes(inner) {
+            Ok(text) => text,
+            Err((offset, message)) => {
+                let at = node.start_byte() + 1 + offset;
+                self.error("invalid-escape", message, Span::new(at, (at + 2).min(node.end_byte())));
+                String::new()
+            }
+        }
+    }
+
+    fn decode_fenced(&mut self, node: Node) -> String {
+        let raw = self.node_text(node);
+        let fence_len = raw.bytes().take_while(|&b| b == b'`').count();
+        let line_start = self.text[..node.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+        let line_indent: String = self.text[line_start..node.start_byte()]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
+        let prefix = format!("{line_indent}  ");
+        let Some(first_newline) = raw.find('\n') else {
+            return String::new();
+        };
+        let body = &raw[first_newline + 1..];
+        let mut lines: Vec<&str> = body.split('\n').collect();
+        // The last line holds the closing fence (when the string is closed).
+        let closed = lines
+            .last()
+            .is_some_and(|last| last.trim_start().starts_with(&"`".repeat(fence_len)));
+        if closed {
+            lines.pop();
+        }
+        let mut out = Vec::with_capacity(lines.len());
+        let mut offset = node.start_byte() + first_newline + 1;
+        for line in lines {
+            let line_nocr = line.strip_suffix('\r').unwrap_or(line);
+            if let Some(rest) = line_nocr.strip_prefix(&prefix) {
+                out.push(rest);
+            } else if line_nocr.trim().is_empty() {
+                out.push("");
+            } else {
+                let indent = line_nocr.len() - line_nocr.trim_start().len();
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "fenced-string-indentation",
+                        format!(
+                            "this line of a fenced string is indented {indent} column{}; its lines need {}",
+                            if indent == 1 { "" } else { "s" },
+                            prefix.len()
+                        ),
+                        Span::new(offset, offset + line_nocr.len()),
+                    )
+                    .with_help("indent the text two spaces more than the line that opens the fence"),
+                );
+                out.push(line_nocr.trim_start());
+            }
+            offset += line.len() + 1;
+        }
+        out.join("\n")
+    }
+
+    /// A string-valued node (plain or fenced).
+    fn string_value(&mut self, node: Node) -> Option<Str> {
+        match node.kind() {
+            "string" => Some(Spanned::new(self.decode_string(node), span_of(node))),
+            "fenced_string" => Some(Spanned::new(self.decode_fenced(node), span_of(node))),
+            _ => None,
+        }
+    }
+
+    fn expect_string(&mut self, node: Node, what: &str) -> Option<Str> {
+        let value = self.string_value(node);
+        if value.is_none() {
+            let found = describe(node);
+            self.error("expected-string", format!("expected a string for {what}, found {found}"), span_of(node));
+        }
+        value
+    }
+
+    fn expect_number(&mut self, node: Node, what: &str, duration: bool) -> Option<Num> {
+        let text = self.node_text(node);
+        let digits = match node.kind() {
+            "number" => text,
+            "duration" if duration => text.strip_suffix('s').unwrap_or(text),
+            _ => {
+                let expected = if duration { "a duration such as `30s`" } else { "a number" };
+                let found = describe(node);
+                self.error("expected-number", format!("expected {expected} for {what}, found {found}"), span_of(node));
+                return None;
+            }
+        };
+        match serde_json::from_str::<serde_json::Number>(digits) {
+            Ok(number) => Some(Spanned::new(number, span_of(node))),
+            Err(_) => {
+                self.error("invalid-number", format!("`{text}` is not a number"), span_of(node));
+                None
+            }
+        }
+    }
+
+    /// A value that must be JSON (no identifiers, calls, tuples or durations).
+    fn json(&mut self, node: Node) -> Option<JsonNode> {
+        let span = span_of(node);
+        let kind = match node.kind() {
+            "string" | "fenced_string" => JsonKind::String(self.string_value(node)?.value),
+            "number" => JsonKind::Number(self.expect_number(node, "a value", false)?.value),
+            "true" => JsonKind::Bool(true),
+            "false" => JsonKind::Bool(false),
+            "null" => JsonKind::Null,
+            "array" => {
+                let mut items = Vec::new();
+                for child in children(node) {
+                    items.push(self.json(child)?);
+                }
+                JsonKind::Array(items)
+            }
+            "object" => {
+                let mut members: Vec<Member> = Vec::new();
+                for pair in children(node) {
+                    let (Some(key), Some(value)) = (field(pair, "key"), field(pair, "value")) else {
+                        continue;
+                    };
+                    let key = self.name(key);
+                    if let Some(first) = members.iter().find(|m| m.key.value == key.value) {
+                        let first = first.key.span;
+                        self.diagnostics.push(
+                            Diagnostic::error("duplicate-key", format!("duplicate key `{}`", key.value), key.span)
+                                .with_label(first, "first written here"),
+                        );
+                        continue;
+                    }
+                    let value = self.json(value)?;
+                    members.push(Member { key, value, span: span_of(pair) });
+                }
+                JsonKind::Object(members)
+            }
+            _ => {
+                let found = describe(node);
+                let mut diagnostic = Diagnostic::error(
+                    "expected-json",
+                    format!("expected a JSON value, found {found}"),
+                    span,
+                );
+                if node.kind() == "identifier" {
+                    diagnostic = diagnostic.with_help(format!(
+                        "write text in quotes: `\"{}\"`",
+                        self.node_text(node)
+                    ));
+                }
+                self.diagnostics.push(diagnostic);
+                return None;
+            }
+        };
+        Some(JsonNode::new(kind, span))
+    }
+
+    fn spanned_json(&mut self, node: Node) -> Option<Spanned<Json>> {
+        self.json(node).map(|json| Spanned::new(json.to_value(), json.span))
+    }
+
+    /// An `@key = value` statement as a JSON member.
+    fn extra_member(&mut self, node: Node) -> Option<Member> {
+        let key = self.name(field(node, "key")?);
+        let value = self.json(field(node, "value")?)?;
+        Some(Member { key, value, span: span_of(node) })
+    }
+
+    /// An enumeration: a known identifier maps to its JSON spelling; a string is verbatim.
+    fn enumeration(&mut self, node: Node, what: &str, known: &[(&str, &str)]) -> Option<Str> {
+        match node.kind() {
+            "identifier" => {
+                let text = self.node_text(node);
+                match known.iter().find(|(ident, _)| *ident == text) {
+                    Some((_, json)) => Some(Spanned::new(json.to_string(), span_of(node))),
+                    None => {
+                        let expected: Vec<&str> = known.iter().map(|(ident, _)| *ident).collect();
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "unknown-value",
+                                format!("unknown {what} `{text}`"),
+                                span_of(node),
+                            )
+                            .with_help(format!("expected one of {}", expected.join(", "))),
+                        );
+                        None
+                    }
+                }
+            }
+            "string" => Some(Spanned::new(self.decode_string(node), span_of(node))),
+            _ => {
+                let found = describe(node);
+                self.error("unknown-value", format!("expected a {what}, found {found}"), span_of(node));
+                None
+            }
+        }
+    }
+
+    fn error_action(&mut self, node: Node) -> Option<ErrorAction> {
+        let span = span_of(node);
+        match (node.kind(), self.node_text(node)) {
+            ("identifier", "stop") => Some(ErrorAction::Stop(span)),
+            ("identifier", "continue") => Some(ErrorAction::Continue(span)),
+            ("call", _) if field(node, "function").is_some_and(|f| self.node_text(f) == "retry") => {
+                let args = self.call_arguments(node);
+                match args.positional.as_slice() {
+                    [count] => self.expect_number(*count, "`retry`", false).map(ErrorAction::Retry),
+                    _ => {
+                        self.error("expected-number", "`retry` takes the number of attempts: `retry(3)`", span);
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::error("unknown-value", format!("expected an error action, found {}", describe(node)), span)
+                        .with_help("expected `stop`, `continue` or `retry(N)`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn call_arguments<'t>(&mut self, node: Node<'t>) -> CallArguments<'t> {
+        let mut arguments = CallArguments::default();
+        for child in children(node) {
+            match child.kind() {
+                "argument" => {
+                    if let Some(value) = field(child, "value") {
+                        arguments.positional.push(value);
+                    }
+                }
+                "named_argument" => {
+                    if let (Some(name), Some(value)) = (field(child, "name"), field(child, "value")) {
+                        arguments.named.push((self.name(name), value));
+                    }
+                }
+                "extra_field" => arguments.extra.push(child),
+                _ => {}
+            }
+        }
+        arguments
+    }
+
+    // ---- types ------------------------------------------------------------------------
+
+    fn type_ref(&mut self, node: Node) -> Option<TypeRef> {
+        let span = span_of(node);
+        if node.kind() == "string" {
+            let text = self.decode_string(node);
+            return Some(TypeRef { text, span });
+        }
+        let ty = self.type_tree(node)?;
+        Some(TypeRef { text: ty.to_string(), span })
+    }
+
+    fn type_tree(&mut self, node: Node) -> Option<Type> {
+        match node.kind() {
+            "type_name" | "identifier" => Some(Type::Named(self.node_text(node).to_string())),
+            "generic_type" => {
+                let name = self.node_text(field(node, "name")?).to_string();
+                let mut args = Vec::new();
+                for arg in fields(node, "argument") {
+                    args.push(self.type_tree(arg)?);
+                }
+                Some(Type::Applied(name, args))
+            }
+            "optional_type" => {
+                let inner = self.type_tree(field(node, "type")?)?;
+                Some(Type::Applied("Optional".to_string(), vec![inner]))
+            }
+            "record_type" => {
+                let mut record = Vec::new();
+                for field_node in children(node) {
+                    let (Some(name), Some(ty)) = (field(field_node, "name"), field(field_node, "type")) else {
+                        continue;
+                    };
+                    let name = self.name(name).value;
+                    record.push((name, self.type_tree(ty)?));
+                }
+                Some(Type::Record(record))
+            }
+            "string" => {
+                // A quoted type inside another type: accept it if it parses.
+                let text = self.decode_string(node);
+                match parse_type(&text) {
+                    Ok(ty) => Some(ty),
+                    Err(e) => {
+                        self.error("invalid-type", format!("invalid type `{text}`: {}", e.message), span_of(node));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    // ---- doc comments -----------------------------------------------------------------
+
+    /// The `///` lines right before `node` (after the previous sibling), as a description.
+    fn doc_comment(&mut self, node: Node) -> (Option<Str>, Option<Span>) {
+        let mut docs = Vec::new();
+        let mut previous = node.prev_sibling();
+        while let Some(sibling) = previous {
+            match sibling.kind() {
+                "doc_comment" => docs.push(sibling),
+                "comment" => {}
+                _ => break,
+            }
+            previous = sibling.prev_sibling();
+        }
+        if docs.is_empty() {
+            return (None, None);
+        }
+        docs.reverse();
+        let lines: Vec<&str> = docs
+            .iter()
+            .map(|d| {
+                let text = self.node_text(*d);
+                let text = &text[3..];
+                let text = text.strip_suffix('\r').unwrap_or(text);
+                text.strip_prefix(' ').unwrap_or(text)
+            })
+            .collect();
+        let span = span_of(docs[0]).cover(span_of(*docs.last().unwrap_or(&docs[0])));
+        (Some(Spanned::new(lines.join("\n"), span)), Some(span))
+    }
+
+    // ---- the file and the workflow ----------------------------------------------------
+
+    fn lower_file(&mut self, root: Node) -> Document {
+        let mut document = Document {
+            format_version: Spanned::new("1.0".to_string(), Span::default()),
+            ..Document::default()
+        };
+        let mut workflow_seen: Option<Span> = None;
+        let mut seen_fields: HashMap<String, Span> = HashMap::new();
+        for node in children(root) {
+            match node.kind() {
+                "field" => {
+                    let (Some(key), Some(value)) = (field(node, "key"), field(node, "value")) else { continue };
+                    let key = self.name(key);
+                    if !self.first_time(&mut seen_fields, &key) {
+                        continue;
+                    }
+                    if key.value == "format_version" {
+                        if let Some(version) = self.expect_string(value, "`format_version`") {
+                            document.format_version = version;
+                        }
+                        self.statement("top.format_version".into(), "", node, None, None);
+                    } else {
+                        self.unknown_field(&key, "at the top of a file");
+                    }
+                }
+                "extra_field" => {
+                    if let Some(member) = self.extra_member(node) {
+                        if !self.first_time(&mut seen_fields, &Spanned::new(format!("@{}", member.key.value), member.key.span)) {
+                            continue;
+                        }
+                        let anchor = format!("top.@{}", member.key.value);
+                        jread::apply_top_field(&mut document, &member, &mut self.diagnostics);
+                        self.statement(anchor, "", node, None, None);
+                    }
+                }
+                "workflow" => {
+                    if let Some(first) = workflow_seen {
+                        self.diagnostics.push(
+                            Diagnostic::error("second-workflow", "a file holds one workflow", span_of(node))
+                                .with_label(first, "the first workflow"),
+                        );
+                        continue;
+                    }
+                    workflow_seen = Some(span_of(node));
+                    document.workflow = self.lower_workflow(node);
+                }
+                _ => {}
+            }
+        }
+        if workflow_seen.is_none() {
+            let end = self.text.len();
+            self.diagnostics.push(
+                Diagnostic::error("missing-workflow", "expected a `workflow`", Span::new(end, end))
+                    .with_help("a file holds one `workflow \"Name\" { ... }`"),
+            );
+        }
+        document
+    }
+
+    fn first_time(&mut self, seen: &mut HashMap<String, Span>, key: &Str) -> bool {
+        if let Some(first) = seen.get(&key.value) {
+            self.diagnostics.push(
+                Diagnostic::error("duplicate-field", format!("`{}` is set twice", key.value.trim_start_matches('@')), key.span)
+                    .with_label(*first, "first set here"),
+            );
+            return false;
+        }
+        seen.insert(key.value.clone(), key.span);
+        true
+    }
+
+    fn unknown_field(&mut self, key: &Str, place: &str) {
+        self.diagnostics.push(
+            Diagnostic::error("unknown-field", format!("unknown field `{}` {place}", key.value), key.span)
+                .with_help(format!("JSON keys the language has no syntax for are written `@{}`", key.value)),
+        );
+    }
+
+    fn lower_workflow(&mut self, node: Node) -> Workflow {
+        let (description, doc) = self.doc_comment(node);
+        let name_node = field(node, "name");
+        let header_end = name_node.map_or(node.start_byte() + "workflow".len(), |n| n.end_byte());
+        let mut workflow = Workflow {
+            span: span_of(node),
+            header_span: Span::new(node.start_byte(), header_end),
+            name: name_node.map(|n| Spanned::new(self.decode_string(n), span_of(n))),
+            description,
+            ..Workflow::default()
+        };
+        let body = field(node, "body");
+        self.statement("workflow".into(), "", node, body, doc);
+        let Some(body) = body else { return workflow };
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut connection_order: Option<Vec<Str>> = None;
+        let mut pending = PendingConnections::default();
+        let mut blocks: Vec<Block> = Vec::new();
+        let mut types: Vec<TypeDecl> = Vec::new();
+        let mut variables: Vec<Variable> = Vec::new();
+        for item in children(body) {
+            match item.kind() {
+                "field" => {
+                    let (Some(key), Some(value)) = (field(item, "key"), field(item, "value")) else { continue };
+                    let key = self.name(key);
+                    if !self.first_time(&mut seen, &key) {
+                        continue;
+                    }
+                    let anchor = format!("w.{}", key.value);
+                    match key.value.as_str() {
+                        "id" => workflow.id = self.expect_string(value, "`id`"),
+                        "version" => workflow.version = self.expect_string(value, "`version`"),
+                        "created_at" => workflow.created_at = self.expect_string(value, "`created_at`"),
+                        "modified_at" => workflow.modified_at = self.expect_string(value, "`modified_at`"),
+                        "author" => workflow.author = self.expect_string(value, "`author`"),
+                        "tags" => workflow.tags = self.string_list(value, "`tags`"),
+                        "ui_state" => workflow.ui_state = self.spanned_json(value),
+                        "connection_order" => {
+                            connection_order = self.string_list(value, "`connection_order`").map(|l| l.value)
+                        }
+                        _ => {
+                            self.unknown_field(&key, "in a workflow");
+                            continue;
+                        }
+                    }
+                    self.statement(anchor, "workflow", item, None, None);
+                }
+                "extra_field" => {
+                    if let Some(member) = self.extra_member(item) {
+                        if !self.first_time(&mut seen, &Spanned::new(format!("@{}", member.key.value), member.key.span)) {
+                            continue;
+                        }
+                        self.statement(format!("w.@{}", member.key.value), "workflow", item, None, None);
+                        jread::apply_workflow_field(&mut workflow, &member, &mut self.diagnostics);
+                    }
+                }
+                "type_decl" => {
+                    let (Some(name), Some(ty)) = (field(item, "name"), field(item, "type")) else { continue };
+                    let name = self.name(name);
+                    if let Some(ty) = self.type_ref(ty) {
+                        self.statement(format!("type.{}", types.len()), "workflow", item, None, None);
+                        types.push(TypeDecl { span: span_of(item), name, ty });
+                    }
+                }
+                "var" => {
+                    if let Some(variable) = self.lower_variable(item, variables.len()) {
+                        variables.push(variable);
+                    }
+                }
+                "section" => self.lower_workflow_section(item, &mut workflow, &mut seen),
+                "block" => {
+                    if let Some(block) = self.lower_block(item, blocks.len(), &mut pending) {
+                        blocks.push(block);
+                    }
+                }
+                "connect" => {
+                    if let Some(connection) = self.lower_connect(item) {
+                        pending.standalone.push((connection, item));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !types.is_empty() {
+            workflow.types = Some(types);
+        }
+        if !variables.is_empty() {
+            workflow.variables = Some(variables);
+        }
+        let connections = self.finish_connections(&blocks, pending, connection_order);
+        if !blocks.is_empty() {
+            workflow.blocks = Some(blocks);
+        }
+        if !connections.is_empty() {
+            workflow.connections = Some(connections);
+        }
+        workflow
+    }
+
+    fn string_list(&mut self, node: Node, what: &str) -> Option<Spanned<Vec<Str>>> {
+        if node.kind() != "array" {
+            let found = describe(node);
+            self.error("expected-list", format!("expected a list of strings for {what}, found {found}"), span_of(node));
+            return None;
+        }
+        let mut items = Vec::new();
+        for child in children(node) {
+            match child.kind() {
+                "string" => items.push(Spanned::new(self.decode_string(child), span_of(child))),
+                // Block ids in `selected_blocks` may be bare.
+                "identifier" => items.push(Spanned::new(self.node_text(child).to_string(), span_of(child))),
+                _ => {
+                    let found = describe(child);
+                    self.error("expected-string", format!("expected a string in {what}, found {found}"), span_of(child));
+                }
+            }
+        }
+        Some(Spanned::new(items, span_of(node)))
+    }
+
+    fn lower_variable(&mut self, node: Node, index: usize) -> Option<Variable> {
+        let name = self.name(field(node, "name")?);
+        let (description, doc) = self.doc_comment(node);
+        let mut variable = Variable {
+            span: span_of(node),
+            name,
+            ty: field(node, "type").and_then(|t| self.type_ref(t)),
+            value: field(node, "value").and_then(|v| self.spanned_json(v)),
+            description,
+            extra: Vec::new(),
+        };
+        if let Some(attributes) = field(node, "attributes") {
+            for attribute in children(attributes) {
+                if attribute.kind() == "extra_field" {
+                    if let Some(member) = self.extra_member(attribute) {
+                        jread::apply_variable_field(&mut variable, &member, &mut self.diagnostics);
+                    }
+                } else if let Some(key) = field(attribute, "key") {
+                    let key = self.name(key);
+                    self.unknown_field(&key, "of a variable");
+                }
+            }
+        }
+        self.statement(format!("var.{index}"), "workflow", node, None, doc);
+        Some(variable)
+    }
+
+    fn lower_workflow_section(&mut self, node: Node, workflow: &mut Workflow, seen: &mut HashMap<String, Span>) {
+        let Some(name_node) = field(node, "name") else { return };
+        let name = self.name(name_node);
+        let Some(body) = field(node, "body") else { return };
+        if !matches!(name.value.as_str(), "config" | "error_handling" | "canvas_state") {
+            self.diagnostics.push(
+                Diagnostic::error("unknown-section", format!("unknown section `{}`", name.value), name.span)
+                    .with_help("a workflow has the sections `config`, `error_handling` and `canvas_state`"),
+            );
+            return;
+        }
+        if !self.first_time(seen, &name) {
+            return;
+        }
+        let anchor = format!("w.{}", name.value);
+        self.statement(anchor.clone(), "workflow", node, Some(body), None);
+        let span = span_of(node);
+        match name.value.as_str() {
+            "config" => {
+                let mut config = ExecutionConfig { span, ..ExecutionConfig::default() };
+                self.section_entries(body, &anchor, |this, key, value, entry| match key.value.as_str() {
+                    "mode" => {
+                        config.mode = this.enumeration(value, "mode", MODES);
+                        true
+                    }
+                    "max_concurrent_blocks" => {
+                        config.max_concurrent_blocks = this.expect_number(value, "`max_concurrent_blocks`", false);
+                        true
+                    }
+                    "timeout" => {
+                        config.timeout = this.expect_number(value, "`timeout`", true);
+                        true
+                    }
+                    "logging_level" => {
+                        config.logging_level = this.enumeration(value, "logging level", LOG_LEVELS);
+                        true
+                    }
+                    "@" => {
+                        if let Some(member) = this.extra_member(entry) {
+                            jread::apply_execution_config_field(&mut config, &member, &mut this.diagnostics);
+                        }
+                        true
+                    }
+                    _ => false,
+                }, |this, section_name, section_body, section_node, section_anchor| {
+                    if section_name.value != "retry_policy" {
+                        return false;
+                    }
+                    let mut policy = RetryPolicy { span: span_of(section_node), ..RetryPolicy::default() };
+                    this.section_entries(section_body, section_anchor, |this, key, value, entry| match key.value.as_str() {
+                        "max_attempts" => {
+                            policy.max_attempts = this.expect_number(value, "`max_attempts`", false);
+                            true
+                        }
+                        "backoff" => {
+                            policy.backoff = this.enumeration(value, "backoff", BACKOFFS);
+                            true
+                        }
+                        "@" => {
+                            if let Some(member) = this.extra_member(entry) {
+                                jread::apply_retry_policy_field(&mut policy, &member, &mut this.diagnostics);
+                            }
+                            true
+                        }
+                        _ => false,
+                    }, |_, _, _, _, _| false);
+                    config.retry_policy = Some(policy);
+                    true
+                });
+                workflow.execution_config = Some(config);
+            }
+            "error_handling" => {
+                let mut handling = WorkflowErrorHandling { span, ..WorkflowErrorHandling::default() };
+                self.section_entries(body, &anchor, |this, key, value, entry| match key.value.as_str() {
+                    "on_block_error" => {
+                        handling.on_block_error = this.error_action(value);
+                        true
+                    }
+                    "@" => {
+                        if let Some(member) = this.extra_member(entry) {
+                            jread::apply_error_handling_field(&mut handling, &member, &mut this.diagnostics);
+                        }
+                        true
+                    }
+                    _ => false,
+                }, |_, _, _, _, _| false);
+                workflow.error_handling = Some(handling);
+            }
+            _ => {
+                let mut canvas = CanvasState { span, ..CanvasState::default() };
+                self.section_entries(body, &anchor, |this, key, value, entry| match key.value.as_str() {
+                    "zoom" => {
+                        canvas.zoom = this.expect_number(value, "`zoom`", false);
+                        true
+                    }
+                    "pan" => {
+                        canvas.pan = this.point(value, "`pan`");
+                        true
+                    }
+                    "selected_blocks" => {
+                        canvas.selected_blocks = this.string_list(value, "`selected_blocks`");
+                        true
+                    }
+                    "@" => {
+                        if let Some(member) = this.extra_member(entry) {
+                            jread::apply_canvas_state_field(&mut canvas, &member, &mut this.diagnostics);
+                        }
+                        true
+                    }
+                    _ => false,
+                }, |_, _, _, _, _| false);
+                workflow.canvas_state = Some(canvas);
+            }
+        }
+    }
+
+    /// Walks a section body: `entry(this, key, value, node)` handles `key = value` (and `@`
+    /// keys, with key `@`), `nested(this, name, body, node, anchor)` nested sections; each
+    /// returns whether it knew the key.
+    fn section_entries<'t>(
+        &mut self,
+        body: Node<'t>,
+        anchor: &str,
+        mut entry: impl FnMut(&mut Self, &Str, Node<'t>, Node<'t>) -> bool,
+        mut nested: impl FnMut(&mut Self, &Str, Node<'t>, Node<'t>, &str) -> bool,
+    ) {
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for item in children(body) {
+            match item.kind() {
+                "field" => {
+                    let (Some(key), Some(value)) = (field(item, "key"), field(item, "value")) else { continue };
+                    let key = self.name(key);
+                    if !self.first_time(&mut seen, &key) {
+                        continue;
+                    }
+                    if entry(self, &key, value, item) {
+                        self.statement(format!("{anchor}.{}", key.value), anchor, item, None, None);
+                    } else {
+                        self.unknown_field(&key, "in this section");
+                    }
+                }
+                "extra_field" => {
+                    let Some(key) = field(item, "key") else { continue };
+                    let key = self.name(key);
+                    if !self.first_time(&mut seen, &Spanned::new(format!("@{}", key.value), key.span)) {
+                        continue;
+                    }
+                    let at = Spanned::new("@".to_string(), key.span);
+                    entry(self, &at, item, item);
+                    self.statement(format!("{anchor}.@{}", key.value), anchor, item, None, None);
+                }
+                "section" => {
+                    let (Some(name), Some(section_body)) = (field(item, "name"), field(item, "body")) else { continue };
+                    let name = self.name(name);
+                    if !self.first_time(&mut seen, &name) {
+                        continue;
+                    }
+                    let nested_anchor = format!("{anchor}.{}", name.value);
+                    self.statement(nested_anchor.clone(), anchor, item, Some(section_body), None);
+                    if !nested(self, &name, section_body, item, &nested_anchor) {
+                        self.diagnostics.push(Diagnostic::error(
+                            "unknown-section",
+                            format!("unknown section `{}` here", name.value),
+                            name.span,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `(x, y)` as a position.
+    fn point(&mut self, node: Node, what: &str) -> Option<Position> {
+        if node.kind() != "tuple" {
+            let found = describe(node);
+            self.diagnostics.push(
+                Diagnostic::error("expected-point", format!("expected `(x, y)` for {what}, found {found}"), span_of(node))
+                    .with_help(format!("write any other shape as `@{}` with a JSON object", what.trim_matches('`'))),
+            );
+            return None;
+        }
+        let items = children(node);
+        if items.len() != 2 {
+            self.error("expected-point", format!("{what} takes two numbers: `(x, y)`"), span_of(node));
+            return None;
+        }
+        let x = self.expect_number(items[0], "x", false)?;
+        let y = self.expect_number(items[1], "y", false)?;
+        Some(Position { span: span_of(node), x, y })
+    }
+
+    // ---- blocks -----------------------------------------------------------------------
+
+    fn lower_block(&mut self, node: Node, index: usize, pending: &mut PendingConnections) -> Option<Block> {
+        let id = self.name(field(node, "id")?);
+        let kind_node = field(node, "kind")?;
+        let mut kind = self.block_kind(kind_node)?;
+        let (description, doc) = self.doc_comment(node);
+        let body = field(node, "body");
+        let anchor = format!("block.{index}");
+        self.statement(anchor.clone(), "workflow", node, body, doc);
+        let mut block = Block {
+            span: span_of(node),
+            id: id.clone(),
+            kind: kind.clone(),
+            kind_span: span_of(kind_node),
+            name: field(node, "name").map(|n| Spanned::new(self.decode_string(n), span_of(n))),
+            description,
+            position: field(node, "position").and_then(|p| self.position(p)),
+            inputs: None,
+            outputs: None,
+            extra: Vec::new(),
+        };
+        let Some(body) = body else { return Some(block) };
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut inputs = Vec::new();
+        let mut outputs = Vec::new();
+        let mut properties: Vec<Property> = Vec::new();
+        let mut params: Vec<Parameter> = Vec::new();
+        let mut placeholders: Vec<Placeholder> = Vec::new();
+        let mut template_source: Option<(Str, Span)> = None;
+        let mut extras: Vec<Member> = Vec::new();
+        for item in children(body) {
+            match item.kind() {
+                "field" => {
+                    let (Some(key_node), Some(value)) = (field(item, "key"), field(item, "value")) else { continue };
+                    let key = self.name(key_node);
+                    if !self.first_time(&mut seen, &key) {
+                        continue;
+                    }
+                    let known = match &mut kind {
+                        BlockKind::Visual { .. } | BlockKind::Plugin { .. } => {
+                            if let Some(json) = self.spanned_json(value) {
+                                self.statement(format!("{anchor}.prop.{}", properties.len()), &anchor, item, None, None);
+                                properties.push(Property { span: span_of(item), key: key.clone(), value: json });
+                            }
+                            continue;
+                        }
+                        BlockKind::Code { dependencies, error_handling, .. } => match key.value.as_str() {
+                            "dependencies" => {
+                                *dependencies = self.string_list(value, "`dependencies`");
+                                true
+                            }
+                            "error_handling" => {
+                                *error_handling = self.error_action(value);
+                                true
+                            }
+                            _ => false,
+                        },
+                        BlockKind::Ai {
+                            model_config,
+                            system_prompt,
+                            user_prompt_template,
+                            context_analysis,
+                            output_format,
+                            fallback_behavior,
+                        } => match key.value.as_str() {
+                            "model" => {
+                                *model_config = self.model_config(value);
+                                true
+                            }
+                            "system" => {
+                                *system_prompt = self.expect_string(value, "`system`");
+                                true
+                            }
+                            "prompt" => {
+                                *user_prompt_template = self.expect_string(value, "`prompt`");
+                                true
+                            }
+                            "context_analysis" => {
+                                *context_analysis = self.spanned_json(value);
+                                true
+                            }
+                            "output_format" => {
+                                *output_format = self.enumeration(value, "output format", OUTPUT_FORMATS);
+                                true
+                            }
+                            "fallback_behavior" => {
+                                *fallback_behavior = self.spanned_json(value);
+                                true
+                            }
+                            _ => false,
+                        },
+                        BlockKind::Hybrid { .. } => false,
+                    };
+                    if known {
+                        self.statement(format!("{anchor}.{}", key.value), &anchor, item, None, None);
+                    } else {
+                        let kind_name = block_kind_name(&kind);
+                        self.unknown_field(&key, &format!("in {kind_name} block"));
+                    }
+                }
+                "extra_field" => {
+                    let Some(member) = self.extra_member(item) else { continue };
+                    if !self.first_time(&mut seen, &Spanned::new(format!("@{}", member.key.value), member.key.span)) {
+                        continue;
+                    }
+                    if jread::BLOCK_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "identity-key",
+                                format!("`{}` is written in the block's header", member.key.value),
+                                member.key.span,
+                            )
+                            .with_help("the header `block ID = KIND` says the block's type"),
+                        );
+                        continue;
+                    }
+                    self.statement(format!("{anchor}.@{}", member.key.value), &anchor, item, None, None);
+                    extras.push(member);
+                }
+                "port" => {
+                    let Some(direction) = field(item, "direction") else { continue };
+                    let is_input = self.node_text(direction) == "in";
+                    let list = if is_input { &mut inputs } else { &mut outputs };
+                    let port_anchor = format!("{anchor}.{}.{}", if is_input { "in" } else { "out" }, list.len());
+                    let Some(port) = self.lower_port(item) else { continue };
+                    for source in fields(item, "sources") {
+                        if !is_input {
+                            self.error("source-on-output", "only inputs take connections: `in name: Type <- block.port`", span_of(source));
+                            continue;
+                        }
+                        if let Some(connection) = self.lower_source(source, &id, &port.name) {
+                            pending.on_ports.push(connection);
+                        }
+                    }
+                    let list = if is_input { &mut inputs } else { &mut outputs };
+                    list.push(port);
+                    self.statement(port_anchor, &anchor, item, None, None);
+                }
+                "param" => {
+                    if !matches!(kind, BlockKind::Hybrid { .. }) {
+                        self.error("misplaced-statement", "`param` belongs in a `template` block", span_of(item));
+                        continue;
+                    }
+                    let param_anchor = format!("{anchor}.param.{}", params.len());
+                    if let Some(param) = self.lower_param(item) {
+                        params.push(param);
+                        self.statement(param_anchor, &anchor, item, None, None);
+                    }
+                }
+                "placeholder" => {
+                    if !matches!(kind, BlockKind::Hybrid { .. }) {
+                        self.error("misplaced-statement", "`placeholder` belongs in a `template` block", span_of(item));
+                        continue;
+                    }
+                    let placeholder_anchor = format!("{anchor}.placeholder.{}", placeholders.len());
+                    if let Some(placeholder) = self.lower_placeholder(item) {
+                        placeholders.push(placeholder);
+                        self.statement(placeholder_anchor, &anchor, item, None, None);
+                    }
+                }
+                "body_string" => {
+                    let (Some(which), Some(value)) = (field(item, "kind"), field(item, "value")) else { continue };
+                    let which_text = self.node_text(which);
+                    let which_key = Spanned::new(which_text.to_string(), span_of(which));
+                    if !self.first_time(&mut seen, &which_key) {
+                        continue;
+                    }
+                    let Some(text) = self.string_value(value) else { continue };
+                    let ok = match (&mut kind, which_text) {
+                        (BlockKind::Code { source_code, .. }, "code") => {
+                            *source_code = Some(text);
+                            true
+                        }
+                        (BlockKind::Hybrid { .. }, "template") => {
+                            template_source = Some((text, span_of(item)));
+                            true
+                        }
+                        (BlockKind::Hybrid { preview_code, .. }, "preview") => {
+                            *preview_code = Some(text);
+                            true
+                        }
+                        _ => false,
+                    };
+                    if ok {
+                        self.statement(format!("{anchor}.{which_text}"), &anchor, item, None, None);
+                    } else {
+                        let kind_name = block_kind_name(&kind);
+                        self.error("misplaced-statement", format!("`{which_text}` does not belong in {kind_name} block"), span_of(which));
+                    }
+                }
+                _ => {}
+            }
+        }
+        match &mut kind {
+            BlockKind::Visual { properties: slot, .. } | BlockKind::Plugin { properties: slot, .. } => {
+                if !properties.is_empty() {
+                    *slot = Some(properties);
+                }
+            }
+            BlockKind::Hybrid { template, parameters, .. } => {
+                if !params.is_empty() {
+                    *parameters = Some(params);
+                }
+                match template_source {
+                    Some((source, span)) => {
+                        *template = Some(Template { span, source, placeholders });
+                    }
+                    None if !placeholders.is_empty() => {
+                        self.error(
+                            "placeholder-without-template",
+                            "placeholders need a `template` body in the block",
+                            placeholders[0].span,
+                        );
+                    }
+                    None => {}
+                }
+            }
+            _ => {}
+        }
+        block.kind = kind;
+        if !inputs.is_empty() {
+            block.inputs = Some(inputs);
+        }
+        if !outputs.is_empty() {
+            block.outputs = Some(outputs);
+        }
+        for member in extras {
+            jread::apply_block_field(&mut block, &member, &mut self.diagnostics);
+        }
+        Some(block)
+    }
+
+    fn block_kind(&mut self, node: Node) -> Option<BlockKind> {
+        let part = |this: &mut Self, name: &str| field(node, name).map(|n| this.name(n));
+        Some(match node.kind() {
+            "visual_kind" => BlockKind::Visual { block_type: part(self, "type")?, properties: None },
+            "code_kind" => BlockKind::Code {
+                language: part(self, "language")?,
+                source_code: None,
+                dependencies: None,
+                error_handling: None,
+            },
+            "template_kind" => BlockKind::Hybrid {
+                base_language: part(self, "language")?,
+                template: None,
+                parameters: None,
+                preview_code: None,
+            },
+            "ai_kind" => BlockKind::Ai {
+                model_config: None,
+                system_prompt: None,
+                user_prompt_template: None,
+                context_analysis: None,
+                output_format: None,
+                fallback_behavior: None,
+            },
+            "plugin_kind" => BlockKind::Plugin {
+                plugin: part(self, "plugin")?,
+                block_type: part(self, "type")?,
+                properties: None,
+            },
+            _ => return None,
+        })
+    }
+
+    fn position(&mut self, node: Node) -> Option<Position> {
+        let (x, y) = (field(node, "x")?, field(node, "y")?);
+        let x = self.expect_number(x, "the x position", false)?;
+        let y = self.expect_number(y, "the y position", false)?;
+        Some(Position { span: span_of(node), x, y })
+    }
+
+    fn lower_port(&mut self, node: Node) -> Option<Port> {
+        let name = self.name(field(node, "name")?);
+        let Some(ty) = field(node, "type").and_then(|t| self.type_ref(t)) else {
+            self.diagnostics.push(
+                Diagnostic::error("missing-type", format!("port `{}` needs a type", name.value), name.span)
+                    .with_help(format!("write `{}: Type`, e.g. `{}: String`", name.value, name.value)),
+            );
+            return None;
+        };
+        let (description, _doc) = self.doc_comment(node);
+        let required = field(node, "modifier")
+            .map(|m| Spanned::new(self.node_text(m) == "required", span_of(m)));
+        let mut port = Port {
+            span: span_of(node),
+            name,
+            ty,
+            required,
+            description,
+            default: field(node, "default").and_then(|d| self.spanned_json(d)),
+            extra: Vec::new(),
+        };
+        if let Some(attributes) = field(node, "attributes") {
+            for attribute in children(attributes) {
+                if attribute.kind() == "extra_field" {
+                    let Some(member) = self.extra_member(attribute) else { continue };
+                    if jread::PORT_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
+                        self.error("identity-key", format!("a port's `{}` is written `in name: Type`", member.key.value), member.key.span);
+                        continue;
+                    }
+                    jread::apply_port_field(&mut port, &member, &mut self.diagnostics);
+                } else if let Some(key) = field(attribute, "key") {
+                    let key = self.name(key);
+                    self.unknown_field(&key, "of a port");
+                }
+            }
+        }
+        Some(port)
+    }
+
+    fn lower_param(&mut self, node: Node) -> Option<Parameter> {
+        let name = self.name(field(node, "name")?);
+        let (description, _doc) = self.doc_comment(node);
+        let mut param = Parameter {
+            span: span_of(node),
+            name,
+            ty: field(node, "type").and_then(|t| self.type_ref(t)),
+            value: field(node, "value").and_then(|v| self.spanned_json(v)),
+            default: None,
+            description,
+            extra: Vec::new(),
+        };
+        if let Some(attributes) = field(node, "attributes") {
+            for attribute in children(attributes) {
+                if attribute.kind() == "extra_field" {
+                    let Some(member) = self.extra_member(attribute) else { continue };
+                    if jread::PARAMETER_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
+                        self.error("identity-key", "a parameter's `name` is written after `param`", member.key.span);
+                        continue;
+                    }
+                    jread::apply_parameter_field(&mut param, &member, &mut self.diagnostics);
+                } else if let (Some(key), Some(value)) = (field(attribute, "key"), field(attribute, "value")) {
+                    let key = self.name(key);
+                    if key.value == "default" {
+                        param.default = self.spanned_json(value);
+                    } else {
+                        self.unknown_field(&key, "of a parameter");
+                    }
+                }
+            }
+        }
+        Some(param)
+    }
+
+    fn lower_placeholder(&mut self, node: Node) -> Option<Placeholder> {
+        let name = self.name(field(node, "name")?);
+        let value = field(node, "value")?;
+        let kind = if value.kind() == "call" {
+            let function = self.node_text(field(value, "function")?);
+            let arguments = self.call_arguments(value);
+            let names: Vec<Str> = arguments.positional.iter().map(|a| self.name(*a)).collect();
+            let expected = match function {
+                "simple" | "expression" | "code_block" => 1,
+                "conditional" => 3,
+                _ => {
+                    self.diagnostics.push(
+                        Diagnostic::error("unknown-placeholder-kind", format!("unknown placeholder kind `{function}`"), span_of(value))
+                            .with_help("expected `simple(param)`, `expression(param)`, `code_block(language)` or `conditional(param, \"if true\", \"if false\")`"),
+                    );
+                    return None;
+                }
+            };
+            if names.len() != expected || !arguments.named.is_empty() || !arguments.extra.is_empty() {
+                self.error(
+                    "placeholder-arguments",
+                    format!("`{function}` takes {expected} argument{}", if expected == 1 { "" } else { "s" }),
+                    span_of(value),
+                );
+                return None;
+            }
+            let mut names = names.into_iter();
+            let mut next = || names.next().unwrap_or_default();
+            match function {
+                "simple" => PlaceholderKind::Simple(next()),
+                "expression" => PlaceholderKind::Expression(next()),
+                "code_block" => PlaceholderKind::CodeBlock(next()),
+                _ => PlaceholderKind::Conditional { condition: next(), if_true: next(), if_false: next() },
+            }
+        } else {
+            PlaceholderKind::Raw(self.spanned_json(value)?)
+        };
+        Some(Placeholder { span: span_of(node), name, kind })
+    }
+
+    fn model_config(&mut self, node: Node) -> Option<ModelConfig> {
+        if node.kind() != "call" {
+            let found = describe(node);
+            self.diagnostics.push(
+                Diagnostic::error("expected-model", format!("expected a model such as `anthropic(\"claude-sonnet-4\")`, found {found}"), span_of(node))
+                    .with_help("providers: `anthropic(...)`, `openai(...)`, `local(\"model\", endpoint = \"http://...\")`"),
+            );
+            return None;
+        }
+        let function_node = field(node, "function")?;
+        let function = self.node_text(function_node);
+        let arguments = self.call_arguments(node);
+        let provider_span = span_of(function_node);
+        let mut endpoint = None;
+        let mut config = ModelConfig {
+            span: span_of(node),
+            provider: Provider::Anthropic(provider_span),
+            model: None,
+            temperature: None,
+            max_tokens: None,
+            timeout: None,
+            extra: Vec::new(),
+        };
+        match arguments.positional.as_slice() {
+            [] => {}
+            [model] => config.model = self.expect_string(*model, "the model name"),
+            [_, extra, ..] => {
+                self.error("model-arguments", "a provider takes one model name; other settings are named: `temperature = 0.3`", span_of(*extra));
+            }
+        }
+        for (name, value) in arguments.named {
+            match name.value.as_str() {
+                "temperature" => config.temperature = self.expect_number(value, "`temperature`", false),
+                "max_tokens" => config.max_tokens = self.expect_number(value, "`max_tokens`", false),
+                "timeout" => config.timeout = self.expect_number(value, "`timeout`", true),
+                "endpoint" if function == "local" => endpoint = self.expect_string(value, "`endpoint`"),
+                _ => self.unknown_field(&name, "of a model"),
+            }
+        }
+        config.provider = match function {
+            "anthropic" => Provider::Anthropic(provider_span),
+            "openai" => Provider::OpenAi(provider_span),
+            "local" => match endpoint {
+                Some(endpoint) => Provider::Local { span: provider_span, endpoint },
+                None => {
+                    self.error("missing-endpoint", "a `local` model needs `endpoint = \"http://...\"`", span_of(node));
+                    return None;
+                }
+            },
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error("unknown-provider", format!("unknown model provider `{other}`"), provider_span)
+                        .with_help("providers: `anthropic`, `openai`, `local`; write any other `model_config` as `@model_config = {...}`"),
+                );
+                return None;
+            }
+        };
+        for extra in arguments.extra {
+            if let Some(member) = self.extra_member(extra) {
+                jread::apply_model_config_field(&mut config, &member, &mut self.diagnostics);
+            }
+        }
+        Some(config)
+    }
+
+    // ---- connections ------------------------------------------------------------------
+
+    fn lower_source(&mut self, node: Node, target_block: &Str, target_port: &Str) -> Option<WrittenConnection> {
+        let source_block = self.name(field(node, "block")?);
+        let source_port = self.name(field(node, "port")?);
+        let connection = Connection {
+            span: span_of(node),
+            id: None,
+            source_block,
+            source_port,
+            target_block: target_block.clone(),
+            target_port: target_port.clone(),
+            data_type: None,
+            transform: None,
+            extra: Vec::new(),
+        };
+        Some(self.connection_attributes(connection, field(node, "attributes")))
+    }
+
+    fn lower_connect(&mut self, node: Node) -> Option<WrittenConnection> {
+        let (from, to) = (field(node, "from")?, field(node, "to")?);
+        let connection = Connection {
+            span: span_of(node),
+            id: None,
+            source_block: self.name(field(from, "block")?),
+            source_port: self.name(field(from, "port")?),
+            target_block: self.name(field(to, "block")?),
+            target_port: self.name(field(to, "port")?),
+            data_type: None,
+            transform: None,
+            extra: Vec::new(),
+        };
+        Some(self.connection_attributes(connection, field(node, "attributes")))
+    }
+
+    fn connection_attributes(&mut self, mut connection: Connection, attributes: Option<Node>) -> WrittenConnection {
+        let mut id_written = false;
+        let mut data_type_written = false;
+        if let Some(attributes) = attributes {
+            for attribute in children(attributes) {
+                if attribute.kind() == "extra_field" {
+                    let Some(member) = self.extra_member(attribute) else { continue };
+                    if jread::CONNECTION_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
+                        self.error("identity-key", format!("a connection's `{}` is written `block.port`", member.key.value), member.key.span);
+                        continue;
+                    }
+                    jread::apply_connection_field(&mut connection, &member, &mut self.diagnostics);
+                    continue;
+                }
+                let (Some(key), Some(value)) = (field(attribute, "key"), field(attribute, "value")) else { continue };
+                let key = self.name(key);
+                match key.value.as_str() {
+                    "id" => {
+                        id_written = true;
+                        connection.id = if value.kind() == "null" { None } else { self.expect_string(value, "`id`") };
+                    }
+                    "data_type" => {
+                        data_type_written = true;
+                        connection.data_type = match value.kind() {
+                            "null" => None,
+                            _ => self.expect_string(value, "`data_type`").map(|s| TypeRef { text: s.value, span: s.span }),
+                        };
+                    }
+                    "transform" => connection.transform = self.spanned_json(value),
+                    _ => self.unknown_field(&key, "of a connection"),
+                }
+            }
+        }
+        WrittenConnection { connection, id_written, data_type_written }
+    }
+
+    /// Fills derived ids and data types, then puts connections in `connection_order`.
+    fn finish_connections(
+        &mut self,
+        blocks: &[Block],
+        pending: PendingConnections,
+        order: Option<Vec<Str>>,
+    ) -> Vec<Connection> {
+        let mut all: Vec<WrittenConnection> = pending.on_ports;
+        for (connection, node) in pending.standalone {
+            let index = all.len();
+            let _ = index;
+            all.push(connection);
+            let _ = node;
+        }
+        let mut connections: Vec<Connection> = all
+            .into_iter()
+            .map(|written| {
+                let mut connection = written.connection;
+                if !written.id_written {
+                    connection.id = Some(Spanned::new(connection.derived_id(), connection.span));
+                }
+                if !written.data_type_written {
+                    connection.data_type = source_port_type(blocks, &connection).map(|text| TypeRef { text, span: connection.span });
+                }
+                connection
+            })
+            .collect();
+        if let Some(order) = order {
+            let mut taken = vec![false; connections.len()];
+            let mut ordered = Vec::with_capacity(connections.len());
+            for id in &order {
+                let found = connections
+                    .iter()
+                    .enumerate()
+                    .position(|(i, c)| !taken[i] && c.effective_id() == id.value);
+                match found {
+                    Some(index) => {
+                        taken[index] = true;
+                        ordered.push(index);
+                    }
+                    None => self.diagnostics.push(Diagnostic::warning(
+                        "unknown-connection-id",
+                        format!("`connection_order` names `{}`, which no connection has", id.value),
+                        id.span,
+                    )),
+                }
+            }
+            ordered.extend((0..connections.len()).filter(|i| !taken[*i]));
+            let mut slots: Vec<Option<Connection>> = connections.drain(..).map(Some).collect();
+            connections = ordered.into_iter().filter_map(|i| slots[i].take()).collect();
+        }
+        connections
+    }
+}
+
+/// The type text of the source port a connection reads: the first output of that name of the
+/// first block of that id.
+pub fn source_port_type(blocks: &[Block], connection: &Connection) -> Option<String> {
+    blocks
+        .iter()
+        .find(|b| b.id.value == connection.source_block.value)?
+        .outputs
+        .as_ref()?
+        .iter()
+        .find(|p| p.name.value == connection.source_port.value)
+        .map(|p| p.ty.text.clone())
+}
+
+#[derive(Default)]
+struct CallArguments<'t> {
+    positional: Vec<Node<'t>>,
+    named: Vec<(Str, Node<'t>)>,
+    extra: Vec<Node<'t>>,
+}
+
+struct WrittenConnection {
+    connection: Connection,
+    id_written: bool,
+    data_type_written: bool,
+}
+
+#[derive(Default)]
+struct PendingConnections<'t> {
+    on_ports: Vec<WrittenConnection>,
+    standalone: Vec<(WrittenConnection, Node<'t>)>,
+}
+
+fn block_kind_name(kind: &BlockKind) -> &'static str {
+    match kind {
+        BlockKind::Visual { .. } => "a built-in",
+        BlockKind::Code { .. } => "a code",
+        BlockKind::Hybrid { .. } => "a template",
+        BlockKind::Ai { .. } => "an `ai`",
+        BlockKind::Plugin { .. } => "a plugin",
+    }
+}
+
+/// How a value node reads in a message: "an identifier `foo`", "a list".
+fn describe(node: Node) -> String {
+    match node.kind() {
+        "string" | "fenced_string" => "a string".to_string(),
+        "number" => "a number".to_string(),
+        "duration" => "a duration".to_string(),
+        "true" | "false" => "a boolean".to_string(),
+        "null" => "`null`".to_string(),
+        "array" => "a list".to_string(),
+        "object" => "an object".to_string(),
+        "identifier" => "an identifier".to_string(),
+        "call" => "a call".to_string(),
+        "tuple" => "a tuple".to_string(),
+        other => format!("`{other}`"),
+    }
+}
+
+/// Decodes JSON string escapes; on error, the byte offset in `raw` and a message.
+pub fn decode_escapes(raw: &str) -> Result<String, (usize, String)> {
+    if !raw.contains('\\') {
+        return Ok(raw.to_string());
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some((_, escape)) = chars.next() else {
+            return Err((at, "a string cannot end with `\\`".to_string()));
+        };
+        match escape {
+            '"' => out.push('"'),
+            '\\' => out.push('\\'),
+            '/' => out.push('/'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'u' => {
+                let unit = |chars: &mut std::iter::Peekable<std::str::CharIndices>| -> Option<u32> {
+                    let mut value = 0;
+                    for _ in 0..4 {
+                        let (_, digit) = chars.next()?;
+                        value = value * 16 + digit.to_digit(16)?;
+                    }
+                    Some(value)
+                };
+                let bad = || (at, "`\\u` needs four hex digits".to_string());
+                let first = unit(&mut chars).ok_or_else(bad)?;
+                let code = if (0xD800..0xDC00).contains(&first) {
+                    let lone = || (at, "lone surrogate in `\\u` escape".to_string());
+                    if chars.next().map(|(_, c)| c) != Some('\\') || chars.next().map(|(_, c)| c) != Some('u') {
+                        return Err(lone());
+                    }
+                    let second = unit(&mut chars).ok_or_else(bad)?;
+                    if !(0xDC00..0xE000).contains(&second) {
+                        return Err(lone());
+                    }
+                    0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                } else if (0xDC00..0xE000).contains(&first) {
+                    return Err((at, "lone surrogate in `\\u` escape".to_string()));
+                } else {
+                    first
+                };
+                out.push(char::from_u32(code).ok_or_else(bad)?);
+            }
+            other => return Err((at, format!("unknown escape `\\{other}`"))),
+        }
+    }
+    Ok(out)
+}
+
+// ---- comments ---------------------------------------------------------------------------
+
+/// Attaches every plain comment (and every `///` line no item took) to a statement anchor.
+fn attach_comments(
+    tree: &SyntaxTree,
+    statements: &[Statement],
+    doc_spans: &[Span],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Trivia {
+    let text = tree.text();
+    let mut trivia = Trivia::default();
+    let comments = collect_comments(tree);
+    let line_of = |offset: usize| text[..offset].bytes().filter(|&b| b == b'\n').count();
+    for (span, is_doc) in comments {
+        if is_doc && doc_spans.iter().any(|d| d.start <= span.start && span.end <= d.end) {
+            continue;
+        }
+        let comment_text = text[span.start..span.end].trim_end().to_string();
+        if is_doc {
+            diagnostics.push(
+                Diagnostic::warning("stray-doc-comment", "this doc comment documents nothing", span)
+                    .with_help("doc comments go right before a workflow, block, port, `var` or `param`; use `//` for a plain comment"),
+            );
+        }
+        let line = line_of(span.start);
+        // The innermost container whose body holds the comment.
+        let container = statements
+            .iter()
+            .filter(|s| s.body.is_some_and(|(open, close)| open <= span.start && span.start <= close))
+            .max_by_key(|s| s.start)
+            .map_or(String::new(), |s| s.anchor.clone());
+        let container_statement = statements.iter().find(|s| s.anchor == container);
+        // Right after the container's `{`, on its line: the container's trailing comment.
+        if let Some(owner) = container_statement {
+            let (open, _) = owner.body.unwrap_or_default();
+            let first_child = statements.iter().filter(|s| s.container == container).map(|s| s.start).min();
+            if line_of(open) == line && first_child.is_none_or(|start| start > span.start) {
+                let entry = trivia.entry(&owner.anchor);
+                if entry.trailing.is_none() {
+                    entry.trailing = Some(comment_text);
+                    continue;
+                }
+            }
+        }
+        let siblings: Vec<&Statement> = statements.iter().filter(|s| s.container == container).collect();
+        // Inside a one-line statement (a multi-line list): its leading comment.
+        if let Some(inside) = siblings.iter().find(|s| s.body.is_none() && s.start < span.start && span.start < s.end) {
+            trivia.entry(&inside.anchor).leading.push(comment_text);
+            continue;
+        }
+        // At the end of the line a statement ends on.
+        if let Some(before) = siblings.iter().filter(|s| s.end <= span.start).max_by_key(|s| s.end) {
+            if line_of(before.end.saturating_sub(1).max(before.start)) == line {
+                if before.body.is_some() {
+                    trivia.entry(&format!("{}.end", before.anchor_end_key())).leading.push(comment_text);
+                    continue;
+                }
+                let entry = trivia.entry(&before.anchor);
+                if entry.trailing.is_none() {
+                    entry.trailing = Some(comment_text);
+                    continue;
+                }
+            }
+        }
+        // Before the next statement of the container.
+        let next = siblings
+            .iter()
+            .filter(|s| s.start > span.start)
+            .min_by_key(|s| s.start);
+        match next {
+            Some(next) => trivia.entry(&next.anchor).leading.push(comment_text),
+            None if container.is_empty() => trivia.entry("eof").leading.push(comment_text),
+            None => {
+                let end = container_end_anchor(&container);
+                trivia.entry(&end).leading.push(comment_text);
+            }
+        }
+    }
+    trivia
+}
+
+impl Statement {
+    /// The anchor whose `.end` names the end of this container.
+    fn anchor_end_key(&self) -> String {
+        match self.anchor.as_str() {
+            "workflow" => "w".to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn container_end_anchor(container: &str) -> String {
+    match container {
+        "workflow" => "w.end".to_string(),
+        other => format!("{other}.end"),
+    }
+}
+
+/// Every `comment` and `doc_comment` node, in order, with whether it is a doc comment.
+fn collect_comments(tree: &SyntaxTree) -> Vec<(Span, bool)> {
+    let mut out = Vec::new();
+    let mut cursor = tree.root().walk();
+    // Iterative pre-order walk: deep nesting cannot overflow the stack.
+    loop {
+        let node = cursor.node();
+        match node.kind() {
+            "comment" => out.push((span_of(node), false)),
+            "doc_comment" => out.push((span_of(node), true)),
+            _ => {}
+        }
+        let descend = node.child_count() > 0 && node.kind() != "fenced_string" && cursor.goto_first_child();
+        if descend {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return out;
+            }
+        }
+    }
+}
