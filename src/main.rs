@@ -74,7 +74,9 @@ enum Target {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match cli.command {
-        Command::Check { files, format } => commands::check::run(&files, format == OutputFormat::Json),
+        Command::Check { files, format } => {
+            commands::check::run(&files, format == OutputFormat::Json)
+        }
         Command::Fmt { files, check } => commands::fmt::run(&files, check),
         Command::Convert { input, output, to } => {
             let to = to.map(|t| match t {

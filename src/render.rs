@@ -32,7 +32,13 @@ pub fn emit_human(
         let rendered = to_codespan(diagnostic, text.len());
         if term::emit(out, &config, &file, &rendered).is_err() {
             // The spans did not fit the text: still say what is wrong.
-            let _ = writeln!(out, "{}[{}]: {} ({path})", diagnostic.severity.as_str(), diagnostic.code, diagnostic.message);
+            let _ = writeln!(
+                out,
+                "{}[{}]: {} ({path})",
+                diagnostic.severity.as_str(),
+                diagnostic.code,
+                diagnostic.message
+            );
         }
     }
 }

@@ -48,9 +48,12 @@ pub fn read_source(path: &Path, kind: Option<FileKind>) -> Result<SourceFile, So
         None => kind_of(path)?,
     };
     let shown = path.display();
-    let metadata = fs::metadata(path).map_err(|e| SourceError(format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+    let metadata = fs::metadata(path)
+        .map_err(|e| SourceError(format!("cannot read `{shown}`: {}", io_reason(&e))))?;
     if metadata.is_dir() {
-        return Err(SourceError(format!("`{shown}` is a directory, not a workflow file")));
+        return Err(SourceError(format!(
+            "`{shown}` is a directory, not a workflow file"
+        )));
     }
     if metadata.len() > MAX_FILE_BYTES {
         return Err(SourceError(format!(
@@ -59,7 +62,8 @@ pub fn read_source(path: &Path, kind: Option<FileKind>) -> Result<SourceFile, So
             MAX_FILE_BYTES / (1024 * 1024)
         )));
     }
-    let bytes = fs::read(path).map_err(|e| SourceError(format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+    let bytes = fs::read(path)
+        .map_err(|e| SourceError(format!("cannot read `{shown}`: {}", io_reason(&e))))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         SourceError(format!(
             "`{shown}` is not UTF-8 text (invalid byte at offset {}); is it a workflow file?",

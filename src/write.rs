@@ -18,9 +18,12 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<(), SourceError> {
         .file_name()
         .ok_or_else(|| SourceError(format!("cannot write `{shown}`: not a file path")))?;
     if path.is_dir() {
-        return Err(SourceError(format!("cannot write `{shown}`: it is a directory")));
+        return Err(SourceError(format!(
+            "cannot write `{shown}`: it is a directory"
+        )));
     }
-    let fail = |e: std::io::Error| SourceError(format!("cannot write `{shown}`: {}", io_reason(&e)));
+    let fail =
+        |e: std::io::Error| SourceError(format!("cannot write `{shown}`: {}", io_reason(&e)));
     let temp_path = dir.join(format!(
         ".{}.{}.tmp",
         file_name.to_string_lossy(),

@@ -29,7 +29,12 @@ const SMALL: &str = "workflow \"Small\" {\n  block read = read_file \"Read\" {\n
 #[test]
 fn every_command_has_help() {
     let dir = tempfile::tempdir().unwrap();
-    for command in [&["--help"][..], &["check", "--help"], &["fmt", "--help"], &["convert", "--help"]] {
+    for command in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["fmt", "--help"],
+        &["convert", "--help"],
+    ] {
         let output = agentblocks(command, dir.path());
         assert!(output.status.success(), "{command:?}: {}", stderr(&output));
         assert!(stdout(&output).contains("Usage:"), "{command:?}");
@@ -49,19 +54,35 @@ fn usage_errors_exit_2() {
 fn bad_paths_get_clear_messages_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("folder.ab")).unwrap();
-    std::fs::write(dir.path().join("garbage.ab"), [0xff, 0xfe, 0x00, 0x81, 0x12]).unwrap();
+    std::fs::write(
+        dir.path().join("garbage.ab"),
+        [0xff, 0xfe, 0x00, 0x81, 0x12],
+    )
+    .unwrap();
     std::fs::write(dir.path().join("notes.txt"), "hello").unwrap();
     let cases = [
         ("missing.ab", "cannot read `missing.ab`: no such file"),
         ("folder.ab", "`folder.ab` is a directory"),
         ("garbage.ab", "`garbage.ab` is not UTF-8 text"),
-        ("notes.txt", "unknown file kind; expected a `.ab` or `.agentblocks` file"),
+        (
+            "notes.txt",
+            "unknown file kind; expected a `.ab` or `.agentblocks` file",
+        ),
     ];
     for (file, message) in cases {
         for command in ["check", "fmt", "convert"] {
             let output = agentblocks(&[command, file], dir.path());
-            assert_eq!(output.status.code(), Some(2), "{command} {file}: {}", stderr(&output));
-            assert!(stderr(&output).contains(message), "{command} {file}: {}", stderr(&output));
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{command} {file}: {}",
+                stderr(&output)
+            );
+            assert!(
+                stderr(&output).contains(message),
+                "{command} {file}: {}",
+                stderr(&output)
+            );
             assert!(!stderr(&output).contains("panicked"), "{command} {file}");
         }
     }
@@ -75,19 +96,30 @@ fn a_50_mb_file_is_refused_clearly() {
     file.set_len(50 * 1000 * 1000).unwrap();
     let output = agentblocks(&["check", "big.ab"], dir.path());
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("`big.ab` is 50.0 MB; workflow files larger than 16 MB are not supported"), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("`big.ab` is 50.0 MB; workflow files larger than 16 MB are not supported"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn binary_garbage_that_is_utf8_is_a_syntax_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let garbage: String = (0..4000u32).map(|i| char::from_u32((i * 7919) % 0x2FFF).unwrap_or('\0')).collect();
+    let garbage: String = (0..4000u32)
+        .map(|i| char::from_u32((i * 7919) % 0x2FFF).unwrap_or('\0'))
+        .collect();
     std::fs::write(dir.path().join("noise.ab"), &garbage).unwrap();
     std::fs::write(dir.path().join("noise.agentblocks"), &garbage).unwrap();
     for file in ["noise.ab", "noise.agentblocks"] {
         let output = agentblocks(&["check", file], dir.path());
         assert_eq!(output.status.code(), Some(1), "{file}: {}", stderr(&output));
-        assert!(stderr(&output).contains("error["), "{file}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("error["),
+            "{file}: {}",
+            stderr(&output)
+        );
     }
 }
 
@@ -95,17 +127,32 @@ fn binary_garbage_that_is_utf8_is_a_syntax_error_not_a_panic() {
 fn check_exit_codes_follow_the_errors() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.ab"), SMALL).unwrap();
-    std::fs::write(dir.path().join("broken.ab"), "workflow \"W\" {\n  block a = python {\n    in x: \n").unwrap();
-    assert_eq!(agentblocks(&["check", "ok.ab"], dir.path()).status.code(), Some(0));
+    std::fs::write(
+        dir.path().join("broken.ab"),
+        "workflow \"W\" {\n  block a = python {\n    in x: \n",
+    )
+    .unwrap();
+    assert_eq!(
+        agentblocks(&["check", "ok.ab"], dir.path()).status.code(),
+        Some(0)
+    );
     let output = agentblocks(&["check", "ok.ab", "broken.ab"], dir.path());
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("broken.ab:"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("broken.ab:"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn check_json_output_has_the_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("broken.ab"), "workflow \"W\" {\n  block a = python {\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.ab"),
+        "workflow \"W\" {\n  block a = python {\n",
+    )
+    .unwrap();
     let output = agentblocks(&["check", "--format", "json", "broken.ab"], dir.path());
     assert_eq!(output.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
@@ -123,17 +170,28 @@ fn check_json_output_has_the_documented_shape() {
 #[test]
 fn fmt_rewrites_in_place_and_check_lists_files() {
     let dir = tempfile::tempdir().unwrap();
-    let messy = "workflow   \"Small\"{ block read=read_file \"Read\"{path=\"a.txt\"\nout content:String}}";
+    let messy =
+        "workflow   \"Small\"{ block read=read_file \"Read\"{path=\"a.txt\"\nout content:String}}";
     std::fs::write(dir.path().join("messy.ab"), messy).unwrap();
     std::fs::write(dir.path().join("clean.ab"), SMALL).unwrap();
     let output = agentblocks(&["fmt", "--check", "messy.ab", "clean.ab"], dir.path());
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output).trim(), "messy.ab");
-    assert_eq!(std::fs::read_to_string(dir.path().join("messy.ab")).unwrap(), messy, "--check changes nothing");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.ab")).unwrap(),
+        messy,
+        "--check changes nothing"
+    );
     let output = agentblocks(&["fmt", "messy.ab", "clean.ab"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(std::fs::read_to_string(dir.path().join("messy.ab")).unwrap(), SMALL);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.ab")).unwrap(),
+        SMALL
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
 }
 
@@ -145,18 +203,30 @@ fn fmt_refuses_files_with_syntax_errors() {
     let output = agentblocks(&["fmt", "broken.ab"], dir.path());
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("cannot format `broken.ab`: it has errors"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("broken.ab")).unwrap(), broken);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("broken.ab")).unwrap(),
+        broken
+    );
 }
 
 #[test]
 fn convert_goes_both_ways_through_files_and_stdout() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("small.ab"), SMALL).unwrap();
-    let output = agentblocks(&["convert", "small.ab", "-o", "small.agentblocks"], dir.path());
+    let output = agentblocks(
+        &["convert", "small.ab", "-o", "small.agentblocks"],
+        dir.path(),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("small.agentblocks")).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("small.agentblocks")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(json["format_version"], "1.0");
-    assert_eq!(json["workflow"]["blocks"]["read"]["block_type"], "read_file");
+    assert_eq!(
+        json["workflow"]["blocks"]["read"]["block_type"],
+        "read_file"
+    );
     let output = agentblocks(&["convert", "small.agentblocks"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), SMALL);
@@ -170,14 +240,25 @@ fn convert_says_when_comments_are_dropped() {
     std::fs::write(dir.path().join("c.ab"), format!("// a note\n{SMALL}")).unwrap();
     let output = agentblocks(&["convert", "c.ab"], dir.path());
     assert!(output.status.success());
-    assert!(stderr(&output).contains("1 plain comment was dropped"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("1 plain comment was dropped"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn unknown_format_version_is_an_error_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("future.agentblocks"), r#"{"format_version": "2.0", "workflow": {"name": "W"}}"#).unwrap();
-    let output = agentblocks(&["convert", "future.agentblocks", "-o", "future.ab"], dir.path());
+    std::fs::write(
+        dir.path().join("future.agentblocks"),
+        r#"{"format_version": "2.0", "workflow": {"name": "W"}}"#,
+    )
+    .unwrap();
+    let output = agentblocks(
+        &["convert", "future.agentblocks", "-o", "future.ab"],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("2.0"), "{}", stderr(&output));
     assert!(stderr(&output).contains("nothing was written"));
@@ -189,7 +270,10 @@ fn examples_check_clean() {
     let mut files: Vec<String> = std::fs::read_dir(examples())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ab" || e == "agentblocks"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "ab" || e == "agentblocks")
+        })
         .map(|p| p.display().to_string())
         .collect();
     files.sort();

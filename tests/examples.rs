@@ -24,7 +24,11 @@ fn examples_round_trip_through_their_json_twins() {
     for path in examples {
         let name = path.display();
         let dsl = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(format(FileKind::Dsl, &dsl).unwrap(), dsl, "{name} is not formatted");
+        assert_eq!(
+            format(FileKind::Dsl, &dsl).unwrap(),
+            dsl,
+            "{name} is not formatted"
+        );
         let json = convert(FileKind::Dsl, FileKind::Json, &dsl).unwrap().text;
         let twin_path = path.with_extension("agentblocks");
         if std::env::var_os("BLESS").is_some() {
@@ -33,7 +37,11 @@ fn examples_round_trip_through_their_json_twins() {
         let twin = std::fs::read_to_string(&twin_path)
             .unwrap_or_else(|_| panic!("{} is missing; run with BLESS=1", twin_path.display()));
         assert_eq!(json, twin, "{name} -> JSON differs from its twin");
-        assert_eq!(format(FileKind::Json, &twin).unwrap(), twin, "{name}'s twin is not canonical");
+        assert_eq!(
+            format(FileKind::Json, &twin).unwrap(),
+            twin,
+            "{name}'s twin is not canonical"
+        );
         let back = convert(FileKind::Json, FileKind::Dsl, &twin).unwrap().text;
         assert_eq!(back, without_comments(&dsl), "{name}: JSON -> DSL differs");
     }

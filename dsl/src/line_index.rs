@@ -22,7 +22,12 @@ impl LineIndex {
     /// Indexes `text`'s line starts (a line ends after `\n`).
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         LineIndex { line_starts }
     }
 
@@ -110,19 +115,40 @@ mod tests {
         assert_eq!(index.line_col(text, x), (2, 2));
         assert_eq!(
             index.utf16_position(text, x),
-            Utf16Position { line: 1, character: 2 }
+            Utf16Position {
+                line: 1,
+                character: 2
+            }
         );
         assert_eq!(
-            index.offset_of_utf16(text, Utf16Position { line: 1, character: 2 }),
+            index.offset_of_utf16(
+                text,
+                Utf16Position {
+                    line: 1,
+                    character: 2
+                }
+            ),
             x
         );
         // Past the end of a line: the line's end, before its CRLF.
         assert_eq!(
-            index.offset_of_utf16(text, Utf16Position { line: 1, character: 99 }),
+            index.offset_of_utf16(
+                text,
+                Utf16Position {
+                    line: 1,
+                    character: 99
+                }
+            ),
             x + 1
         );
         assert_eq!(
-            index.offset_of_utf16(text, Utf16Position { line: 9, character: 0 }),
+            index.offset_of_utf16(
+                text,
+                Utf16Position {
+                    line: 9,
+                    character: 0
+                }
+            ),
             text.len()
         );
         assert_eq!(index.line_col(text, text.len() + 5), (3, 4));

@@ -26,7 +26,11 @@ pub fn run(files: &[PathBuf], json: bool) -> Status {
         let analysis = analyze(source.kind, &source.text);
         let shown = path.display().to_string();
         errors += analysis.diagnostics.iter().filter(|d| d.is_error()).count();
-        warnings += analysis.diagnostics.iter().filter(|d| !d.is_error()).count();
+        warnings += analysis
+            .diagnostics
+            .iter()
+            .filter(|d| !d.is_error())
+            .count();
         if analysis.has_errors() {
             status = status.max(Status::Failure);
         }

@@ -40,7 +40,12 @@ pub fn run(input: &Path, output: Option<&Path>, to: Option<FileKind>) -> Status 
                 "cannot convert `{}`: it has errors; nothing was written",
                 input.display()
             ));
-            emit_human(&mut stderr_stream(), &input.display().to_string(), &source.text, &diagnostics);
+            emit_human(
+                &mut stderr_stream(),
+                &input.display().to_string(),
+                &source.text,
+                &diagnostics,
+            );
             return Status::Failure;
         }
     };
@@ -56,7 +61,11 @@ pub fn run(input: &Path, output: Option<&Path>, to: Option<FileKind>) -> Status 
         }
         None => {
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(converted.text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+            if stdout
+                .write_all(converted.text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
                 return Status::Usage;
             }
         }

@@ -25,8 +25,16 @@ pub fn run(files: &[PathBuf], check: bool) -> Status {
         let formatted = match format(source.kind, &source.text) {
             Ok(formatted) => formatted,
             Err(diagnostics) => {
-                report_error(format_args!("cannot format `{}`: it has errors", path.display()));
-                emit_human(&mut stream, &path.display().to_string(), &source.text, &diagnostics);
+                report_error(format_args!(
+                    "cannot format `{}`: it has errors",
+                    path.display()
+                ));
+                emit_human(
+                    &mut stream,
+                    &path.display().to_string(),
+                    &source.text,
+                    &diagnostics,
+                );
                 status = status.max(Status::Failure);
                 continue;
             }

@@ -32,7 +32,12 @@ pub fn lower(tree: &SyntaxTree) -> (Document, Vec<Diagnostic>) {
         ..
     } = lowerer;
     let mut document = document;
-    document.trivia = attach_comments(tree, &statements, &lowerer_doc_claims(&statements), &mut diagnostics);
+    document.trivia = attach_comments(
+        tree,
+        &statements,
+        &lowerer_doc_claims(&statements),
+        &mut diagnostics,
+    );
     (document, diagnostics)
 }
 
@@ -77,7 +82,8 @@ fn children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
 }
 
 fn field<'t>(node: Node<'t>, name: &str) -> Option<Node<'t>> {
-    node.child_by_field_name(name).filter(|n| !n.is_missing() && !n.is_error())
+    node.child_by_field_name(name)
+        .filter(|n| !n.is_missing() && !n.is_error())
 }
 
 fn fields<'t>(node: Node<'t>, name: &str) -> Vec<Node<'t>> {
@@ -93,7 +99,11 @@ const MODES: &[(&str, &str)] = &[
     ("streaming", "Streaming"),
     ("reactive", "Reactive"),
 ];
-const BACKOFFS: &[(&str, &str)] = &[("fixed", "Fixed"), ("linear", "Linear"), ("exponential", "Exponential")];
+const BACKOFFS: &[(&str, &str)] = &[
+    ("fixed", "Fixed"),
+    ("linear", "Linear"),
+    ("exponential", "Exponential"),
+];
 const LOG_LEVELS: &[(&str, &str)] = &[
     ("trace", "Trace"),
     ("debug", "Debug"),
@@ -109,10 +119,18 @@ impl<'a> Lowerer<'a> {
     }
 
     fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span) {
-        self.diagnostics.push(Diagnostic::error(code, message, span));
+        self.diagnostics
+            .push(Diagnostic::error(code, message, span));
     }
 
-    fn statement(&mut self, anchor: String, container: &str, node: Node, body: Option<Node>, doc: Option<Span>) {
+    fn statement(
+        &mut self,
+        anchor: String,
+        container: &str,
+        node: Node,
+        body: Option<Node>,
+        doc: Option<Span>,
+    ) {
         let body = body.map(|b| {
             let open = b.child(0).map_or(b.start_byte(), |c| c.end_byte());
             let close = b
@@ -150,7 +168,11 @@ impl<'a> Lowerer<'a> {
             Ok(text) => text,
             Err((offset, message)) => {
                 let at = node.start_byte() + 1 + offset;
-                self.error("invalid-escape", message, Span::new(at, (at + 2).min(node.end_byte())));
+                self.error(
+                    "invalid-escape",
+                    message,
+                    Span::new(at, (at + 2).min(node.end_byte())),
+                );
                 String::new()
             }
         }
@@ -159,7 +181,9 @@ impl<'a> Lowerer<'a> {
     fn decode_fenced(&mut self, node: Node) -> String {
         let raw = self.node_text(node);
         let fence_len = raw.bytes().take_while(|&b| b == b'`').count();
-        let line_start = self.text[..node.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = self.text[..node.start_byte()]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
         let line_indent: String = self.text[line_start..node.start_byte()]
             .chars()
             .take_while(|c| *c == ' ' || *c == '\t')
@@ -219,7 +243,11 @@ impl<'a> Lowerer<'a> {
         let value = self.string_value(node);
         if value.is_none() {
             let found = describe(node);
-            self.error("expected-string", format!("expected a string for {what}, found {found}"), span_of(node));
+            self.error(
+                "expected-string",
+                format!("expected a string for {what}, found {found}"),
+                span_of(node),
+            );
         }
         value
     }
@@ -230,16 +258,28 @@ impl<'a> Lowerer<'a> {
             "number" => text,
             "duration" if duration => text.strip_suffix('s').unwrap_or(text),
             _ => {
-                let expected = if duration { "a duration such as `30s`" } else { "a number" };
+                let expected = if duration {
+                    "a duration such as `30s`"
+                } else {
+                    "a number"
+                };
                 let found = describe(node);
-                self.error("expected-number", format!("expected {expected} for {what}, found {found}"), span_of(node));
+                self.error(
+                    "expected-number",
+                    format!("expected {expected} for {what}, found {found}"),
+                    span_of(node),
+                );
                 return None;
             }
         };
         match serde_json::from_str::<serde_json::Number>(digits) {
             Ok(number) => Some(Spanned::new(number, span_of(node))),
             Err(_) => {
-                self.error("invalid-number", format!("`{text}` is not a number"), span_of(node));
+                self.error(
+                    "invalid-number",
+                    format!("`{text}` is not a number"),
+                    span_of(node),
+                );
                 None
             }
         }
@@ -264,20 +304,29 @@ impl<'a> Lowerer<'a> {
             "object" => {
                 let mut members: Vec<Member> = Vec::new();
                 for pair in children(node) {
-                    let (Some(key), Some(value)) = (field(pair, "key"), field(pair, "value")) else {
+                    let (Some(key), Some(value)) = (field(pair, "key"), field(pair, "value"))
+                    else {
                         continue;
                     };
                     let key = self.name(key);
                     if let Some(first) = members.iter().find(|m| m.key.value == key.value) {
                         let first = first.key.span;
                         self.diagnostics.push(
-                            Diagnostic::error("duplicate-key", format!("duplicate key `{}`", key.value), key.span)
-                                .with_label(first, "first written here"),
+                            Diagnostic::error(
+                                "duplicate-key",
+                                format!("duplicate key `{}`", key.value),
+                                key.span,
+                            )
+                            .with_label(first, "first written here"),
                         );
                         continue;
                     }
                     let value = self.json(value)?;
-                    members.push(Member { key, value, span: span_of(pair) });
+                    members.push(Member {
+                        key,
+                        value,
+                        span: span_of(pair),
+                    });
                 }
                 JsonKind::Object(members)
             }
@@ -302,14 +351,19 @@ impl<'a> Lowerer<'a> {
     }
 
     fn spanned_json(&mut self, node: Node) -> Option<Spanned<Json>> {
-        self.json(node).map(|json| Spanned::new(json.to_value(), json.span))
+        self.json(node)
+            .map(|json| Spanned::new(json.to_value(), json.span))
     }
 
     /// An `@key = value` statement as a JSON member.
     fn extra_member(&mut self, node: Node) -> Option<Member> {
         let key = self.name(field(node, "key")?);
         let value = self.json(field(node, "value")?)?;
-        Some(Member { key, value, span: span_of(node) })
+        Some(Member {
+            key,
+            value,
+            span: span_of(node),
+        })
     }
 
     /// An enumeration: a known identifier maps to its JSON spelling; a string is verbatim.
@@ -336,7 +390,11 @@ impl<'a> Lowerer<'a> {
             "string" => Some(Spanned::new(self.decode_string(node), span_of(node))),
             _ => {
                 let found = describe(node);
-                self.error("unknown-value", format!("expected a {what}, found {found}"), span_of(node));
+                self.error(
+                    "unknown-value",
+                    format!("expected a {what}, found {found}"),
+                    span_of(node),
+                );
                 None
             }
         }
@@ -347,20 +405,32 @@ impl<'a> Lowerer<'a> {
         match (node.kind(), self.node_text(node)) {
             ("identifier", "stop") => Some(ErrorAction::Stop(span)),
             ("identifier", "continue") => Some(ErrorAction::Continue(span)),
-            ("call", _) if field(node, "function").is_some_and(|f| self.node_text(f) == "retry") => {
+            ("call", _)
+                if field(node, "function").is_some_and(|f| self.node_text(f) == "retry") =>
+            {
                 let args = self.call_arguments(node);
                 match args.positional.as_slice() {
-                    [count] => self.expect_number(*count, "`retry`", false).map(ErrorAction::Retry),
+                    [count] => self
+                        .expect_number(*count, "`retry`", false)
+                        .map(ErrorAction::Retry),
                     _ => {
-                        self.error("expected-number", "`retry` takes the number of attempts: `retry(3)`", span);
+                        self.error(
+                            "expected-number",
+                            "`retry` takes the number of attempts: `retry(3)`",
+                            span,
+                        );
                         None
                     }
                 }
             }
             _ => {
                 self.diagnostics.push(
-                    Diagnostic::error("unknown-value", format!("expected an error action, found {}", describe(node)), span)
-                        .with_help("expected `stop`, `continue` or `retry(N)`"),
+                    Diagnostic::error(
+                        "unknown-value",
+                        format!("expected an error action, found {}", describe(node)),
+                        span,
+                    )
+                    .with_help("expected `stop`, `continue` or `retry(N)`"),
                 );
                 None
             }
@@ -377,7 +447,8 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 "named_argument" => {
-                    if let (Some(name), Some(value)) = (field(child, "name"), field(child, "value")) {
+                    if let (Some(name), Some(value)) = (field(child, "name"), field(child, "value"))
+                    {
                         arguments.named.push((self.name(name), value));
                     }
                 }
@@ -397,7 +468,10 @@ impl<'a> Lowerer<'a> {
             return Some(TypeRef { text, span });
         }
         let ty = self.type_tree(node)?;
-        Some(TypeRef { text: ty.to_string(), span })
+        Some(TypeRef {
+            text: ty.to_string(),
+            span,
+        })
     }
 
     fn type_tree(&mut self, node: Node) -> Option<Type> {
@@ -418,7 +492,9 @@ impl<'a> Lowerer<'a> {
             "record_type" => {
                 let mut record = Vec::new();
                 for field_node in children(node) {
-                    let (Some(name), Some(ty)) = (field(field_node, "name"), field(field_node, "type")) else {
+                    let (Some(name), Some(ty)) =
+                        (field(field_node, "name"), field(field_node, "type"))
+                    else {
                         continue;
                     };
                     let name = self.name(name).value;
@@ -432,7 +508,11 @@ impl<'a> Lowerer<'a> {
                 match parse_type(&text) {
                     Ok(ty) => Some(ty),
                     Err(e) => {
-                        self.error("invalid-type", format!("invalid type `{text}`: {}", e.message), span_of(node));
+                        self.error(
+                            "invalid-type",
+                            format!("invalid type `{text}`: {}", e.message),
+                            span_of(node),
+                        );
                         None
                     }
                 }
@@ -484,7 +564,10 @@ impl<'a> Lowerer<'a> {
         for node in children(root) {
             match node.kind() {
                 "field" => {
-                    let (Some(key), Some(value)) = (field(node, "key"), field(node, "value")) else { continue };
+                    let (Some(key), Some(value)) = (field(node, "key"), field(node, "value"))
+                    else {
+                        continue;
+                    };
                     let key = self.name(key);
                     if !self.first_time(&mut seen_fields, &key) {
                         continue;
@@ -500,7 +583,10 @@ impl<'a> Lowerer<'a> {
                 }
                 "extra_field" => {
                     if let Some(member) = self.extra_member(node) {
-                        if !self.first_time(&mut seen_fields, &Spanned::new(format!("@{}", member.key.value), member.key.span)) {
+                        if !self.first_time(
+                            &mut seen_fields,
+                            &Spanned::new(format!("@{}", member.key.value), member.key.span),
+                        ) {
                             continue;
                         }
                         let anchor = format!("top.@{}", member.key.value);
@@ -511,8 +597,12 @@ impl<'a> Lowerer<'a> {
                 "workflow" => {
                     if let Some(first) = workflow_seen {
                         self.diagnostics.push(
-                            Diagnostic::error("second-workflow", "a file holds one workflow", span_of(node))
-                                .with_label(first, "the first workflow"),
+                            Diagnostic::error(
+                                "second-workflow",
+                                "a file holds one workflow",
+                                span_of(node),
+                            )
+                            .with_label(first, "the first workflow"),
                         );
                         continue;
                     }
@@ -525,8 +615,12 @@ impl<'a> Lowerer<'a> {
         if workflow_seen.is_none() {
             let end = self.text.len();
             self.diagnostics.push(
-                Diagnostic::error("missing-workflow", "expected a `workflow`", Span::new(end, end))
-                    .with_help("a file holds one `workflow \"Name\" { ... }`"),
+                Diagnostic::error(
+                    "missing-workflow",
+                    "expected a `workflow`",
+                    Span::new(end, end),
+                )
+                .with_help("a file holds one `workflow \"Name\" { ... }`"),
             );
         }
         document
@@ -535,8 +629,12 @@ impl<'a> Lowerer<'a> {
     fn first_time(&mut self, seen: &mut HashMap<String, Span>, key: &Str) -> bool {
         if let Some(first) = seen.get(&key.value) {
             self.diagnostics.push(
-                Diagnostic::error("duplicate-field", format!("`{}` is set twice", key.value.trim_start_matches('@')), key.span)
-                    .with_label(*first, "first set here"),
+                Diagnostic::error(
+                    "duplicate-field",
+                    format!("`{}` is set twice", key.value.trim_start_matches('@')),
+                    key.span,
+                )
+                .with_label(*first, "first set here"),
             );
             return false;
         }
@@ -546,8 +644,15 @@ impl<'a> Lowerer<'a> {
 
     fn unknown_field(&mut self, key: &Str, place: &str) {
         self.diagnostics.push(
-            Diagnostic::error("unknown-field", format!("unknown field `{}` {place}", key.value), key.span)
-                .with_help(format!("JSON keys the language has no syntax for are written `@{}`", key.value)),
+            Diagnostic::error(
+                "unknown-field",
+                format!("unknown field `{}` {place}", key.value),
+                key.span,
+            )
+            .with_help(format!(
+                "JSON keys the language has no syntax for are written `@{}`",
+                key.value
+            )),
         );
     }
 
@@ -574,7 +679,10 @@ impl<'a> Lowerer<'a> {
         for item in children(body) {
             match item.kind() {
                 "field" => {
-                    let (Some(key), Some(value)) = (field(item, "key"), field(item, "value")) else { continue };
+                    let (Some(key), Some(value)) = (field(item, "key"), field(item, "value"))
+                    else {
+                        continue;
+                    };
                     let key = self.name(key);
                     if !self.first_time(&mut seen, &key) {
                         continue;
@@ -583,13 +691,19 @@ impl<'a> Lowerer<'a> {
                     match key.value.as_str() {
                         "id" => workflow.id = self.expect_string(value, "`id`"),
                         "version" => workflow.version = self.expect_string(value, "`version`"),
-                        "created_at" => workflow.created_at = self.expect_string(value, "`created_at`"),
-                        "modified_at" => workflow.modified_at = self.expect_string(value, "`modified_at`"),
+                        "created_at" => {
+                            workflow.created_at = self.expect_string(value, "`created_at`")
+                        }
+                        "modified_at" => {
+                            workflow.modified_at = self.expect_string(value, "`modified_at`")
+                        }
                         "author" => workflow.author = self.expect_string(value, "`author`"),
                         "tags" => workflow.tags = self.string_list(value, "`tags`"),
                         "ui_state" => workflow.ui_state = self.spanned_json(value),
                         "connection_order" => {
-                            connection_order = self.string_list(value, "`connection_order`").map(|l| l.value)
+                            connection_order = self
+                                .string_list(value, "`connection_order`")
+                                .map(|l| l.value)
                         }
                         _ => {
                             self.unknown_field(&key, "in a workflow");
@@ -600,19 +714,40 @@ impl<'a> Lowerer<'a> {
                 }
                 "extra_field" => {
                     if let Some(member) = self.extra_member(item) {
-                        if !self.first_time(&mut seen, &Spanned::new(format!("@{}", member.key.value), member.key.span)) {
+                        if !self.first_time(
+                            &mut seen,
+                            &Spanned::new(format!("@{}", member.key.value), member.key.span),
+                        ) {
                             continue;
                         }
-                        self.statement(format!("w.@{}", member.key.value), "workflow", item, None, None);
+                        self.statement(
+                            format!("w.@{}", member.key.value),
+                            "workflow",
+                            item,
+                            None,
+                            None,
+                        );
                         jread::apply_workflow_field(&mut workflow, &member, &mut self.diagnostics);
                     }
                 }
                 "type_decl" => {
-                    let (Some(name), Some(ty)) = (field(item, "name"), field(item, "type")) else { continue };
+                    let (Some(name), Some(ty)) = (field(item, "name"), field(item, "type")) else {
+                        continue;
+                    };
                     let name = self.name(name);
                     if let Some(ty) = self.type_ref(ty) {
-                        self.statement(format!("type.{}", types.len()), "workflow", item, None, None);
-                        types.push(TypeDecl { span: span_of(item), name, ty });
+                        self.statement(
+                            format!("type.{}", types.len()),
+                            "workflow",
+                            item,
+                            None,
+                            None,
+                        );
+                        types.push(TypeDecl {
+                            span: span_of(item),
+                            name,
+                            ty,
+                        });
                     }
                 }
                 "var" => {
@@ -653,7 +788,11 @@ impl<'a> Lowerer<'a> {
     fn string_list(&mut self, node: Node, what: &str) -> Option<Spanned<Vec<Str>>> {
         if node.kind() != "array" {
             let found = describe(node);
-            self.error("expected-list", format!("expected a list of strings for {what}, found {found}"), span_of(node));
+            self.error(
+                "expected-list",
+                format!("expected a list of strings for {what}, found {found}"),
+                span_of(node),
+            );
             return None;
         }
         let mut items = Vec::new();
@@ -661,10 +800,17 @@ impl<'a> Lowerer<'a> {
             match child.kind() {
                 "string" => items.push(Spanned::new(self.decode_string(child), span_of(child))),
                 // Block ids in `selected_blocks` may be bare.
-                "identifier" => items.push(Spanned::new(self.node_text(child).to_string(), span_of(child))),
+                "identifier" => items.push(Spanned::new(
+                    self.node_text(child).to_string(),
+                    span_of(child),
+                )),
                 _ => {
                     let found = describe(child);
-                    self.error("expected-string", format!("expected a string in {what}, found {found}"), span_of(child));
+                    self.error(
+                        "expected-string",
+                        format!("expected a string in {what}, found {found}"),
+                        span_of(child),
+                    );
                 }
             }
         }
@@ -698,14 +844,32 @@ impl<'a> Lowerer<'a> {
         Some(variable)
     }
 
-    fn lower_workflow_section(&mut self, node: Node, workflow: &mut Workflow, seen: &mut HashMap<String, Span>) {
-        let Some(name_node) = field(node, "name") else { return };
+    fn lower_workflow_section(
+        &mut self,
+        node: Node,
+        workflow: &mut Workflow,
+        seen: &mut HashMap<String, Span>,
+    ) {
+        let Some(name_node) = field(node, "name") else {
+            return;
+        };
         let name = self.name(name_node);
-        let Some(body) = field(node, "body") else { return };
-        if !matches!(name.value.as_str(), "config" | "error_handling" | "canvas_state") {
+        let Some(body) = field(node, "body") else {
+            return;
+        };
+        if !matches!(
+            name.value.as_str(),
+            "config" | "error_handling" | "canvas_state"
+        ) {
             self.diagnostics.push(
-                Diagnostic::error("unknown-section", format!("unknown section `{}`", name.value), name.span)
-                    .with_help("a workflow has the sections `config`, `error_handling` and `canvas_state`"),
+                Diagnostic::error(
+                    "unknown-section",
+                    format!("unknown section `{}`", name.value),
+                    name.span,
+                )
+                .with_help(
+                    "a workflow has the sections `config`, `error_handling` and `canvas_state`",
+                ),
             );
             return;
         }
@@ -717,98 +881,149 @@ impl<'a> Lowerer<'a> {
         let span = span_of(node);
         match name.value.as_str() {
             "config" => {
-                let mut config = ExecutionConfig { span, ..ExecutionConfig::default() };
-                self.section_entries(body, &anchor, |this, key, value, entry| match key.value.as_str() {
-                    "mode" => {
-                        config.mode = this.enumeration(value, "mode", MODES);
-                        true
-                    }
-                    "max_concurrent_blocks" => {
-                        config.max_concurrent_blocks = this.expect_number(value, "`max_concurrent_blocks`", false);
-                        true
-                    }
-                    "timeout" => {
-                        config.timeout = this.expect_number(value, "`timeout`", true);
-                        true
-                    }
-                    "logging_level" => {
-                        config.logging_level = this.enumeration(value, "logging level", LOG_LEVELS);
-                        true
-                    }
-                    "@" => {
-                        if let Some(member) = this.extra_member(entry) {
-                            jread::apply_execution_config_field(&mut config, &member, &mut this.diagnostics);
-                        }
-                        true
-                    }
-                    _ => false,
-                }, |this, section_name, section_body, section_node, section_anchor| {
-                    if section_name.value != "retry_policy" {
-                        return false;
-                    }
-                    let mut policy = RetryPolicy { span: span_of(section_node), ..RetryPolicy::default() };
-                    this.section_entries(section_body, section_anchor, |this, key, value, entry| match key.value.as_str() {
-                        "max_attempts" => {
-                            policy.max_attempts = this.expect_number(value, "`max_attempts`", false);
+                let mut config = ExecutionConfig {
+                    span,
+                    ..ExecutionConfig::default()
+                };
+                self.section_entries(
+                    body,
+                    &anchor,
+                    |this, key, value, entry| match key.value.as_str() {
+                        "mode" => {
+                            config.mode = this.enumeration(value, "mode", MODES);
                             true
                         }
-                        "backoff" => {
-                            policy.backoff = this.enumeration(value, "backoff", BACKOFFS);
+                        "max_concurrent_blocks" => {
+                            config.max_concurrent_blocks =
+                                this.expect_number(value, "`max_concurrent_blocks`", false);
+                            true
+                        }
+                        "timeout" => {
+                            config.timeout = this.expect_number(value, "`timeout`", true);
+                            true
+                        }
+                        "logging_level" => {
+                            config.logging_level =
+                                this.enumeration(value, "logging level", LOG_LEVELS);
                             true
                         }
                         "@" => {
                             if let Some(member) = this.extra_member(entry) {
-                                jread::apply_retry_policy_field(&mut policy, &member, &mut this.diagnostics);
+                                jread::apply_execution_config_field(
+                                    &mut config,
+                                    &member,
+                                    &mut this.diagnostics,
+                                );
                             }
                             true
                         }
                         _ => false,
-                    }, |_, _, _, _, _| false);
-                    config.retry_policy = Some(policy);
-                    true
-                });
+                    },
+                    |this, section_name, section_body, section_node, section_anchor| {
+                        if section_name.value != "retry_policy" {
+                            return false;
+                        }
+                        let mut policy = RetryPolicy {
+                            span: span_of(section_node),
+                            ..RetryPolicy::default()
+                        };
+                        this.section_entries(
+                            section_body,
+                            section_anchor,
+                            |this, key, value, entry| match key.value.as_str() {
+                                "max_attempts" => {
+                                    policy.max_attempts =
+                                        this.expect_number(value, "`max_attempts`", false);
+                                    true
+                                }
+                                "backoff" => {
+                                    policy.backoff = this.enumeration(value, "backoff", BACKOFFS);
+                                    true
+                                }
+                                "@" => {
+                                    if let Some(member) = this.extra_member(entry) {
+                                        jread::apply_retry_policy_field(
+                                            &mut policy,
+                                            &member,
+                                            &mut this.diagnostics,
+                                        );
+                                    }
+                                    true
+                                }
+                                _ => false,
+                            },
+                            |_, _, _, _, _| false,
+                        );
+                        config.retry_policy = Some(policy);
+                        true
+                    },
+                );
                 workflow.execution_config = Some(config);
             }
             "error_handling" => {
-                let mut handling = WorkflowErrorHandling { span, ..WorkflowErrorHandling::default() };
-                self.section_entries(body, &anchor, |this, key, value, entry| match key.value.as_str() {
-                    "on_block_error" => {
-                        handling.on_block_error = this.error_action(value);
-                        true
-                    }
-                    "@" => {
-                        if let Some(member) = this.extra_member(entry) {
-                            jread::apply_error_handling_field(&mut handling, &member, &mut this.diagnostics);
+                let mut handling = WorkflowErrorHandling {
+                    span,
+                    ..WorkflowErrorHandling::default()
+                };
+                self.section_entries(
+                    body,
+                    &anchor,
+                    |this, key, value, entry| match key.value.as_str() {
+                        "on_block_error" => {
+                            handling.on_block_error = this.error_action(value);
+                            true
                         }
-                        true
-                    }
-                    _ => false,
-                }, |_, _, _, _, _| false);
+                        "@" => {
+                            if let Some(member) = this.extra_member(entry) {
+                                jread::apply_error_handling_field(
+                                    &mut handling,
+                                    &member,
+                                    &mut this.diagnostics,
+                                );
+                            }
+                            true
+                        }
+                        _ => false,
+                    },
+                    |_, _, _, _, _| false,
+                );
                 workflow.error_handling = Some(handling);
             }
             _ => {
-                let mut canvas = CanvasState { span, ..CanvasState::default() };
-                self.section_entries(body, &anchor, |this, key, value, entry| match key.value.as_str() {
-                    "zoom" => {
-                        canvas.zoom = this.expect_number(value, "`zoom`", false);
-                        true
-                    }
-                    "pan" => {
-                        canvas.pan = this.point(value, "`pan`");
-                        true
-                    }
-                    "selected_blocks" => {
-                        canvas.selected_blocks = this.string_list(value, "`selected_blocks`");
-                        true
-                    }
-                    "@" => {
-                        if let Some(member) = this.extra_member(entry) {
-                            jread::apply_canvas_state_field(&mut canvas, &member, &mut this.diagnostics);
+                let mut canvas = CanvasState {
+                    span,
+                    ..CanvasState::default()
+                };
+                self.section_entries(
+                    body,
+                    &anchor,
+                    |this, key, value, entry| match key.value.as_str() {
+                        "zoom" => {
+                            canvas.zoom = this.expect_number(value, "`zoom`", false);
+                            true
                         }
-                        true
-                    }
-                    _ => false,
-                }, |_, _, _, _, _| false);
+                        "pan" => {
+                            canvas.pan = this.point(value, "`pan`");
+                            true
+                        }
+                        "selected_blocks" => {
+                            canvas.selected_blocks = this.string_list(value, "`selected_blocks`");
+                            true
+                        }
+                        "@" => {
+                            if let Some(member) = this.extra_member(entry) {
+                                jread::apply_canvas_state_field(
+                                    &mut canvas,
+                                    &member,
+                                    &mut this.diagnostics,
+                                );
+                            }
+                            true
+                        }
+                        _ => false,
+                    },
+                    |_, _, _, _, _| false,
+                );
                 workflow.canvas_state = Some(canvas);
             }
         }
@@ -828,7 +1043,10 @@ impl<'a> Lowerer<'a> {
         for item in children(body) {
             match item.kind() {
                 "field" => {
-                    let (Some(key), Some(value)) = (field(item, "key"), field(item, "value")) else { continue };
+                    let (Some(key), Some(value)) = (field(item, "key"), field(item, "value"))
+                    else {
+                        continue;
+                    };
                     let key = self.name(key);
                     if !self.first_time(&mut seen, &key) {
                         continue;
@@ -840,9 +1058,14 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 "extra_field" => {
-                    let Some(key) = field(item, "key") else { continue };
+                    let Some(key) = field(item, "key") else {
+                        continue;
+                    };
                     let key = self.name(key);
-                    if !self.first_time(&mut seen, &Spanned::new(format!("@{}", key.value), key.span)) {
+                    if !self.first_time(
+                        &mut seen,
+                        &Spanned::new(format!("@{}", key.value), key.span),
+                    ) {
                         continue;
                     }
                     let at = Spanned::new("@".to_string(), key.span);
@@ -850,13 +1073,23 @@ impl<'a> Lowerer<'a> {
                     self.statement(format!("{anchor}.@{}", key.value), anchor, item, None, None);
                 }
                 "section" => {
-                    let (Some(name), Some(section_body)) = (field(item, "name"), field(item, "body")) else { continue };
+                    let (Some(name), Some(section_body)) =
+                        (field(item, "name"), field(item, "body"))
+                    else {
+                        continue;
+                    };
                     let name = self.name(name);
                     if !self.first_time(&mut seen, &name) {
                         continue;
                     }
                     let nested_anchor = format!("{anchor}.{}", name.value);
-                    self.statement(nested_anchor.clone(), anchor, item, Some(section_body), None);
+                    self.statement(
+                        nested_anchor.clone(),
+                        anchor,
+                        item,
+                        Some(section_body),
+                        None,
+                    );
                     if !nested(self, &name, section_body, item, &nested_anchor) {
                         self.diagnostics.push(Diagnostic::error(
                             "unknown-section",
@@ -875,24 +1108,44 @@ impl<'a> Lowerer<'a> {
         if node.kind() != "tuple" {
             let found = describe(node);
             self.diagnostics.push(
-                Diagnostic::error("expected-point", format!("expected `(x, y)` for {what}, found {found}"), span_of(node))
-                    .with_help(format!("write any other shape as `@{}` with a JSON object", what.trim_matches('`'))),
+                Diagnostic::error(
+                    "expected-point",
+                    format!("expected `(x, y)` for {what}, found {found}"),
+                    span_of(node),
+                )
+                .with_help(format!(
+                    "write any other shape as `@{}` with a JSON object",
+                    what.trim_matches('`')
+                )),
             );
             return None;
         }
         let items = children(node);
         if items.len() != 2 {
-            self.error("expected-point", format!("{what} takes two numbers: `(x, y)`"), span_of(node));
+            self.error(
+                "expected-point",
+                format!("{what} takes two numbers: `(x, y)`"),
+                span_of(node),
+            );
             return None;
         }
         let x = self.expect_number(items[0], "x", false)?;
         let y = self.expect_number(items[1], "y", false)?;
-        Some(Position { span: span_of(node), x, y })
+        Some(Position {
+            span: span_of(node),
+            x,
+            y,
+        })
     }
 
     // ---- blocks -----------------------------------------------------------------------
 
-    fn lower_block(&mut self, node: Node, index: usize, pending: &mut PendingConnections) -> Option<Block> {
+    fn lower_block(
+        &mut self,
+        node: Node,
+        index: usize,
+        pending: &mut PendingConnections,
+    ) -> Option<Block> {
         let id = self.name(field(node, "id")?);
         let kind_node = field(node, "kind")?;
         let mut kind = self.block_kind(kind_node)?;
@@ -924,7 +1177,10 @@ impl<'a> Lowerer<'a> {
         for item in children(body) {
             match item.kind() {
                 "field" => {
-                    let (Some(key_node), Some(value)) = (field(item, "key"), field(item, "value")) else { continue };
+                    let (Some(key_node), Some(value)) = (field(item, "key"), field(item, "value"))
+                    else {
+                        continue;
+                    };
                     let key = self.name(key_node);
                     if !self.first_time(&mut seen, &key) {
                         continue;
@@ -932,12 +1188,26 @@ impl<'a> Lowerer<'a> {
                     let known = match &mut kind {
                         BlockKind::Visual { .. } | BlockKind::Plugin { .. } => {
                             if let Some(json) = self.spanned_json(value) {
-                                self.statement(format!("{anchor}.prop.{}", properties.len()), &anchor, item, None, None);
-                                properties.push(Property { span: span_of(item), key: key.clone(), value: json });
+                                self.statement(
+                                    format!("{anchor}.prop.{}", properties.len()),
+                                    &anchor,
+                                    item,
+                                    None,
+                                    None,
+                                );
+                                properties.push(Property {
+                                    span: span_of(item),
+                                    key: key.clone(),
+                                    value: json,
+                                });
                             }
                             continue;
                         }
-                        BlockKind::Code { dependencies, error_handling, .. } => match key.value.as_str() {
+                        BlockKind::Code {
+                            dependencies,
+                            error_handling,
+                            ..
+                        } => match key.value.as_str() {
                             "dependencies" => {
                                 *dependencies = self.string_list(value, "`dependencies`");
                                 true
@@ -973,7 +1243,8 @@ impl<'a> Lowerer<'a> {
                                 true
                             }
                             "output_format" => {
-                                *output_format = self.enumeration(value, "output format", OUTPUT_FORMATS);
+                                *output_format =
+                                    self.enumeration(value, "output format", OUTPUT_FORMATS);
                                 true
                             }
                             "fallback_behavior" => {
@@ -985,15 +1256,26 @@ impl<'a> Lowerer<'a> {
                         BlockKind::Hybrid { .. } => false,
                     };
                     if known {
-                        self.statement(format!("{anchor}.{}", key.value), &anchor, item, None, None);
+                        self.statement(
+                            format!("{anchor}.{}", key.value),
+                            &anchor,
+                            item,
+                            None,
+                            None,
+                        );
                     } else {
                         let kind_name = block_kind_name(&kind);
                         self.unknown_field(&key, &format!("in {kind_name} block"));
                     }
                 }
                 "extra_field" => {
-                    let Some(member) = self.extra_member(item) else { continue };
-                    if !self.first_time(&mut seen, &Spanned::new(format!("@{}", member.key.value), member.key.span)) {
+                    let Some(member) = self.extra_member(item) else {
+                        continue;
+                    };
+                    if !self.first_time(
+                        &mut seen,
+                        &Spanned::new(format!("@{}", member.key.value), member.key.span),
+                    ) {
                         continue;
                     }
                     if jread::BLOCK_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
@@ -1007,18 +1289,36 @@ impl<'a> Lowerer<'a> {
                         );
                         continue;
                     }
-                    self.statement(format!("{anchor}.@{}", member.key.value), &anchor, item, None, None);
+                    self.statement(
+                        format!("{anchor}.@{}", member.key.value),
+                        &anchor,
+                        item,
+                        None,
+                        None,
+                    );
                     extras.push(member);
                 }
                 "port" => {
-                    let Some(direction) = field(item, "direction") else { continue };
+                    let Some(direction) = field(item, "direction") else {
+                        continue;
+                    };
                     let is_input = self.node_text(direction) == "in";
                     let list = if is_input { &mut inputs } else { &mut outputs };
-                    let port_anchor = format!("{anchor}.{}.{}", if is_input { "in" } else { "out" }, list.len());
-                    let Some(port) = self.lower_port(item) else { continue };
+                    let port_anchor = format!(
+                        "{anchor}.{}.{}",
+                        if is_input { "in" } else { "out" },
+                        list.len()
+                    );
+                    let Some(port) = self.lower_port(item) else {
+                        continue;
+                    };
                     for source in fields(item, "sources") {
                         if !is_input {
-                            self.error("source-on-output", "only inputs take connections: `in name: Type <- block.port`", span_of(source));
+                            self.error(
+                                "source-on-output",
+                                "only inputs take connections: `in name: Type <- block.port`",
+                                span_of(source),
+                            );
                             continue;
                         }
                         if let Some(connection) = self.lower_source(source, &id, &port.name) {
@@ -1031,7 +1331,11 @@ impl<'a> Lowerer<'a> {
                 }
                 "param" => {
                     if !matches!(kind, BlockKind::Hybrid { .. }) {
-                        self.error("misplaced-statement", "`param` belongs in a `template` block", span_of(item));
+                        self.error(
+                            "misplaced-statement",
+                            "`param` belongs in a `template` block",
+                            span_of(item),
+                        );
                         continue;
                     }
                     let param_anchor = format!("{anchor}.param.{}", params.len());
@@ -1042,7 +1346,11 @@ impl<'a> Lowerer<'a> {
                 }
                 "placeholder" => {
                     if !matches!(kind, BlockKind::Hybrid { .. }) {
-                        self.error("misplaced-statement", "`placeholder` belongs in a `template` block", span_of(item));
+                        self.error(
+                            "misplaced-statement",
+                            "`placeholder` belongs in a `template` block",
+                            span_of(item),
+                        );
                         continue;
                     }
                     let placeholder_anchor = format!("{anchor}.placeholder.{}", placeholders.len());
@@ -1052,13 +1360,18 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 "body_string" => {
-                    let (Some(which), Some(value)) = (field(item, "kind"), field(item, "value")) else { continue };
+                    let (Some(which), Some(value)) = (field(item, "kind"), field(item, "value"))
+                    else {
+                        continue;
+                    };
                     let which_text = self.node_text(which);
                     let which_key = Spanned::new(which_text.to_string(), span_of(which));
                     if !self.first_time(&mut seen, &which_key) {
                         continue;
                     }
-                    let Some(text) = self.string_value(value) else { continue };
+                    let Some(text) = self.string_value(value) else {
+                        continue;
+                    };
                     let ok = match (&mut kind, which_text) {
                         (BlockKind::Code { source_code, .. }, "code") => {
                             *source_code = Some(text);
@@ -1078,25 +1391,42 @@ impl<'a> Lowerer<'a> {
                         self.statement(format!("{anchor}.{which_text}"), &anchor, item, None, None);
                     } else {
                         let kind_name = block_kind_name(&kind);
-                        self.error("misplaced-statement", format!("`{which_text}` does not belong in {kind_name} block"), span_of(which));
+                        self.error(
+                            "misplaced-statement",
+                            format!("`{which_text}` does not belong in {kind_name} block"),
+                            span_of(which),
+                        );
                     }
                 }
                 _ => {}
             }
         }
         match &mut kind {
-            BlockKind::Visual { properties: slot, .. } | BlockKind::Plugin { properties: slot, .. } => {
+            BlockKind::Visual {
+                properties: slot, ..
+            }
+            | BlockKind::Plugin {
+                properties: slot, ..
+            } => {
                 if !properties.is_empty() {
                     *slot = Some(properties);
                 }
             }
-            BlockKind::Hybrid { template, parameters, .. } => {
+            BlockKind::Hybrid {
+                template,
+                parameters,
+                ..
+            } => {
                 if !params.is_empty() {
                     *parameters = Some(params);
                 }
                 match template_source {
                     Some((source, span)) => {
-                        *template = Some(Template { span, source, placeholders });
+                        *template = Some(Template {
+                            span,
+                            source,
+                            placeholders,
+                        });
                     }
                     None if !placeholders.is_empty() => {
                         self.error(
@@ -1126,7 +1456,10 @@ impl<'a> Lowerer<'a> {
     fn block_kind(&mut self, node: Node) -> Option<BlockKind> {
         let part = |this: &mut Self, name: &str| field(node, name).map(|n| this.name(n));
         Some(match node.kind() {
-            "visual_kind" => BlockKind::Visual { block_type: part(self, "type")?, properties: None },
+            "visual_kind" => BlockKind::Visual {
+                block_type: part(self, "type")?,
+                properties: None,
+            },
             "code_kind" => BlockKind::Code {
                 language: part(self, "language")?,
                 source_code: None,
@@ -1160,15 +1493,26 @@ impl<'a> Lowerer<'a> {
         let (x, y) = (field(node, "x")?, field(node, "y")?);
         let x = self.expect_number(x, "the x position", false)?;
         let y = self.expect_number(y, "the y position", false)?;
-        Some(Position { span: span_of(node), x, y })
+        Some(Position {
+            span: span_of(node),
+            x,
+            y,
+        })
     }
 
     fn lower_port(&mut self, node: Node) -> Option<Port> {
         let name = self.name(field(node, "name")?);
         let Some(ty) = field(node, "type").and_then(|t| self.type_ref(t)) else {
             self.diagnostics.push(
-                Diagnostic::error("missing-type", format!("port `{}` needs a type", name.value), name.span)
-                    .with_help(format!("write `{}: Type`, e.g. `{}: String`", name.value, name.value)),
+                Diagnostic::error(
+                    "missing-type",
+                    format!("port `{}` needs a type", name.value),
+                    name.span,
+                )
+                .with_help(format!(
+                    "write `{}: Type`, e.g. `{}: String`",
+                    name.value, name.value
+                )),
             );
             return None;
         };
@@ -1187,9 +1531,15 @@ impl<'a> Lowerer<'a> {
         if let Some(attributes) = field(node, "attributes") {
             for attribute in children(attributes) {
                 if attribute.kind() == "extra_field" {
-                    let Some(member) = self.extra_member(attribute) else { continue };
+                    let Some(member) = self.extra_member(attribute) else {
+                        continue;
+                    };
                     if jread::PORT_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
-                        self.error("identity-key", format!("a port's `{}` is written `in name: Type`", member.key.value), member.key.span);
+                        self.error(
+                            "identity-key",
+                            format!("a port's `{}` is written `in name: Type`", member.key.value),
+                            member.key.span,
+                        );
                         continue;
                     }
                     jread::apply_port_field(&mut port, &member, &mut self.diagnostics);
@@ -1217,13 +1567,21 @@ impl<'a> Lowerer<'a> {
         if let Some(attributes) = field(node, "attributes") {
             for attribute in children(attributes) {
                 if attribute.kind() == "extra_field" {
-                    let Some(member) = self.extra_member(attribute) else { continue };
+                    let Some(member) = self.extra_member(attribute) else {
+                        continue;
+                    };
                     if jread::PARAMETER_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
-                        self.error("identity-key", "a parameter's `name` is written after `param`", member.key.span);
+                        self.error(
+                            "identity-key",
+                            "a parameter's `name` is written after `param`",
+                            member.key.span,
+                        );
                         continue;
                     }
                     jread::apply_parameter_field(&mut param, &member, &mut self.diagnostics);
-                } else if let (Some(key), Some(value)) = (field(attribute, "key"), field(attribute, "value")) {
+                } else if let (Some(key), Some(value)) =
+                    (field(attribute, "key"), field(attribute, "value"))
+                {
                     let key = self.name(key);
                     if key.value == "default" {
                         param.default = self.spanned_json(value);
@@ -1254,10 +1612,14 @@ impl<'a> Lowerer<'a> {
                     return None;
                 }
             };
-            if names.len() != expected || !arguments.named.is_empty() || !arguments.extra.is_empty() {
+            if names.len() != expected || !arguments.named.is_empty() || !arguments.extra.is_empty()
+            {
                 self.error(
                     "placeholder-arguments",
-                    format!("`{function}` takes {expected} argument{}", if expected == 1 { "" } else { "s" }),
+                    format!(
+                        "`{function}` takes {expected} argument{}",
+                        if expected == 1 { "" } else { "s" }
+                    ),
                     span_of(value),
                 );
                 return None;
@@ -1268,12 +1630,20 @@ impl<'a> Lowerer<'a> {
                 "simple" => PlaceholderKind::Simple(next()),
                 "expression" => PlaceholderKind::Expression(next()),
                 "code_block" => PlaceholderKind::CodeBlock(next()),
-                _ => PlaceholderKind::Conditional { condition: next(), if_true: next(), if_false: next() },
+                _ => PlaceholderKind::Conditional {
+                    condition: next(),
+                    if_true: next(),
+                    if_false: next(),
+                },
             }
         } else {
             PlaceholderKind::Raw(self.spanned_json(value)?)
         };
-        Some(Placeholder { span: span_of(node), name, kind })
+        Some(Placeholder {
+            span: span_of(node),
+            name,
+            kind,
+        })
     }
 
     fn model_config(&mut self, node: Node) -> Option<ModelConfig> {
@@ -1308,10 +1678,16 @@ impl<'a> Lowerer<'a> {
         }
         for (name, value) in arguments.named {
             match name.value.as_str() {
-                "temperature" => config.temperature = self.expect_number(value, "`temperature`", false),
-                "max_tokens" => config.max_tokens = self.expect_number(value, "`max_tokens`", false),
+                "temperature" => {
+                    config.temperature = self.expect_number(value, "`temperature`", false)
+                }
+                "max_tokens" => {
+                    config.max_tokens = self.expect_number(value, "`max_tokens`", false)
+                }
                 "timeout" => config.timeout = self.expect_number(value, "`timeout`", true),
-                "endpoint" if function == "local" => endpoint = self.expect_string(value, "`endpoint`"),
+                "endpoint" if function == "local" => {
+                    endpoint = self.expect_string(value, "`endpoint`")
+                }
                 _ => self.unknown_field(&name, "of a model"),
             }
         }
@@ -1319,9 +1695,16 @@ impl<'a> Lowerer<'a> {
             "anthropic" => Provider::Anthropic(provider_span),
             "openai" => Provider::OpenAi(provider_span),
             "local" => match endpoint {
-                Some(endpoint) => Provider::Local { span: provider_span, endpoint },
+                Some(endpoint) => Provider::Local {
+                    span: provider_span,
+                    endpoint,
+                },
                 None => {
-                    self.error("missing-endpoint", "a `local` model needs `endpoint = \"http://...\"`", span_of(node));
+                    self.error(
+                        "missing-endpoint",
+                        "a `local` model needs `endpoint = \"http://...\"`",
+                        span_of(node),
+                    );
                     return None;
                 }
             },
@@ -1343,7 +1726,12 @@ impl<'a> Lowerer<'a> {
 
     // ---- connections ------------------------------------------------------------------
 
-    fn lower_source(&mut self, node: Node, target_block: &Str, target_port: &Str) -> Option<WrittenConnection> {
+    fn lower_source(
+        &mut self,
+        node: Node,
+        target_block: &Str,
+        target_port: &Str,
+    ) -> Option<WrittenConnection> {
         let source_block = self.name(field(node, "block")?);
         let source_port = self.name(field(node, "port")?);
         let connection = Connection {
@@ -1376,32 +1764,55 @@ impl<'a> Lowerer<'a> {
         Some(self.connection_attributes(connection, field(node, "attributes")))
     }
 
-    fn connection_attributes(&mut self, mut connection: Connection, attributes: Option<Node>) -> WrittenConnection {
+    fn connection_attributes(
+        &mut self,
+        mut connection: Connection,
+        attributes: Option<Node>,
+    ) -> WrittenConnection {
         let mut id_written = false;
         let mut data_type_written = false;
         if let Some(attributes) = attributes {
             for attribute in children(attributes) {
                 if attribute.kind() == "extra_field" {
-                    let Some(member) = self.extra_member(attribute) else { continue };
+                    let Some(member) = self.extra_member(attribute) else {
+                        continue;
+                    };
                     if jread::CONNECTION_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
-                        self.error("identity-key", format!("a connection's `{}` is written `block.port`", member.key.value), member.key.span);
+                        self.error(
+                            "identity-key",
+                            format!(
+                                "a connection's `{}` is written `block.port`",
+                                member.key.value
+                            ),
+                            member.key.span,
+                        );
                         continue;
                     }
                     jread::apply_connection_field(&mut connection, &member, &mut self.diagnostics);
                     continue;
                 }
-                let (Some(key), Some(value)) = (field(attribute, "key"), field(attribute, "value")) else { continue };
+                let (Some(key), Some(value)) = (field(attribute, "key"), field(attribute, "value"))
+                else {
+                    continue;
+                };
                 let key = self.name(key);
                 match key.value.as_str() {
                     "id" => {
                         id_written = true;
-                        connection.id = if value.kind() == "null" { None } else { self.expect_string(value, "`id`") };
+                        connection.id = if value.kind() == "null" {
+                            None
+                        } else {
+                            self.expect_string(value, "`id`")
+                        };
                     }
                     "data_type" => {
                         data_type_written = true;
                         connection.data_type = match value.kind() {
                             "null" => None,
-                            _ => self.expect_string(value, "`data_type`").map(|s| TypeRef { text: s.value, span: s.span }),
+                            _ => self.expect_string(value, "`data_type`").map(|s| TypeRef {
+                                text: s.value,
+                                span: s.span,
+                            }),
                         };
                     }
                     "transform" => connection.transform = self.spanned_json(value),
@@ -1409,7 +1820,11 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        WrittenConnection { connection, id_written, data_type_written }
+        WrittenConnection {
+            connection,
+            id_written,
+            data_type_written,
+        }
     }
 
     /// Fills derived ids and data types, then puts connections in `connection_order`.
@@ -1434,7 +1849,11 @@ impl<'a> Lowerer<'a> {
                     connection.id = Some(Spanned::new(connection.derived_id(), connection.span));
                 }
                 if !written.data_type_written {
-                    connection.data_type = source_port_type(blocks, &connection).map(|text| TypeRef { text, span: connection.span });
+                    connection.data_type =
+                        source_port_type(blocks, &connection).map(|text| TypeRef {
+                            text,
+                            span: connection.span,
+                        });
                 }
                 connection
             })
@@ -1454,14 +1873,20 @@ impl<'a> Lowerer<'a> {
                     }
                     None => self.diagnostics.push(Diagnostic::warning(
                         "unknown-connection-id",
-                        format!("`connection_order` names `{}`, which no connection has", id.value),
+                        format!(
+                            "`connection_order` names `{}`, which no connection has",
+                            id.value
+                        ),
                         id.span,
                     )),
                 }
             }
             ordered.extend((0..connections.len()).filter(|i| !taken[*i]));
             let mut slots: Vec<Option<Connection>> = connections.drain(..).map(Some).collect();
-            connections = ordered.into_iter().filter_map(|i| slots[i].take()).collect();
+            connections = ordered
+                .into_iter()
+                .filter_map(|i| slots[i].take())
+                .collect();
         }
         connections
     }
@@ -1563,7 +1988,9 @@ pub fn decode_escapes(raw: &str) -> Result<String, (usize, String)> {
                 let first = unit(&mut chars).ok_or_else(bad)?;
                 let code = if (0xD800..0xDC00).contains(&first) {
                     let lone = || (at, "lone surrogate in `\\u` escape".to_string());
-                    if chars.next().map(|(_, c)| c) != Some('\\') || chars.next().map(|(_, c)| c) != Some('u') {
+                    if chars.next().map(|(_, c)| c) != Some('\\')
+                        || chars.next().map(|(_, c)| c) != Some('u')
+                    {
                         return Err(lone());
                     }
                     let second = unit(&mut chars).ok_or_else(bad)?;
@@ -1598,7 +2025,11 @@ fn attach_comments(
     let comments = collect_comments(tree);
     let line_of = |offset: usize| text[..offset].bytes().filter(|&b| b == b'\n').count();
     for (span, is_doc) in comments {
-        if is_doc && doc_spans.iter().any(|d| d.start <= span.start && span.end <= d.end) {
+        if is_doc
+            && doc_spans
+                .iter()
+                .any(|d| d.start <= span.start && span.end <= d.end)
+        {
             continue;
         }
         let comment_text = text[span.start..span.end].trim_end().to_string();
@@ -1612,14 +2043,21 @@ fn attach_comments(
         // The innermost container whose body holds the comment.
         let container = statements
             .iter()
-            .filter(|s| s.body.is_some_and(|(open, close)| open <= span.start && span.start <= close))
+            .filter(|s| {
+                s.body
+                    .is_some_and(|(open, close)| open <= span.start && span.start <= close)
+            })
             .max_by_key(|s| s.start)
             .map_or(String::new(), |s| s.anchor.clone());
         let container_statement = statements.iter().find(|s| s.anchor == container);
         // Right after the container's `{`, on its line: the container's trailing comment.
         if let Some(owner) = container_statement {
             let (open, _) = owner.body.unwrap_or_default();
-            let first_child = statements.iter().filter(|s| s.container == container).map(|s| s.start).min();
+            let first_child = statements
+                .iter()
+                .filter(|s| s.container == container)
+                .map(|s| s.start)
+                .min();
             if line_of(open) == line && first_child.is_none_or(|start| start > span.start) {
                 let entry = trivia.entry(&owner.anchor);
                 if entry.trailing.is_none() {
@@ -1628,17 +2066,30 @@ fn attach_comments(
                 }
             }
         }
-        let siblings: Vec<&Statement> = statements.iter().filter(|s| s.container == container).collect();
+        let siblings: Vec<&Statement> = statements
+            .iter()
+            .filter(|s| s.container == container)
+            .collect();
         // Inside a one-line statement (a multi-line list): its leading comment.
-        if let Some(inside) = siblings.iter().find(|s| s.body.is_none() && s.start < span.start && span.start < s.end) {
+        if let Some(inside) = siblings
+            .iter()
+            .find(|s| s.body.is_none() && s.start < span.start && span.start < s.end)
+        {
             trivia.entry(&inside.anchor).leading.push(comment_text);
             continue;
         }
         // At the end of the line a statement ends on.
-        if let Some(before) = siblings.iter().filter(|s| s.end <= span.start).max_by_key(|s| s.end) {
+        if let Some(before) = siblings
+            .iter()
+            .filter(|s| s.end <= span.start)
+            .max_by_key(|s| s.end)
+        {
             if line_of(before.end.saturating_sub(1).max(before.start)) == line {
                 if before.body.is_some() {
-                    trivia.entry(&format!("{}.end", before.anchor_end_key())).leading.push(comment_text);
+                    trivia
+                        .entry(&format!("{}.end", before.anchor_end_key()))
+                        .leading
+                        .push(comment_text);
                     continue;
                 }
                 let entry = trivia.entry(&before.anchor);
@@ -1694,7 +2145,8 @@ fn collect_comments(tree: &SyntaxTree) -> Vec<(Span, bool)> {
             "doc_comment" => out.push((span_of(node), true)),
             _ => {}
         }
-        let descend = node.child_count() > 0 && node.kind() != "fenced_string" && cursor.goto_first_child();
+        let descend =
+            node.child_count() > 0 && node.kind() != "fenced_string" && cursor.goto_first_child();
         if descend {
             continue;
         }
