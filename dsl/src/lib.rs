@@ -10,6 +10,7 @@
 pub mod diagnostic;
 pub mod json;
 pub mod model;
+pub mod syntax;
 pub mod types;
 
 pub use diagnostic::{Diagnostic, Severity};

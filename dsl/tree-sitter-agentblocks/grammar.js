@@ -26,6 +26,17 @@ module.exports = grammar({
 
   extras: $ => [/\s|\uFEFF/, $.comment, $.doc_comment],
 
+  // Words that start statements are reserved everywhere: as a name they must be quoted
+  // (`"block"`). This keeps error recovery sane: a `block` after a block missing its `}` is
+  // never mistaken for a property name. The other keywords of docs/language.md (`code`,
+  // `python`, `at`, ...) are contextual: a name wherever the keyword cannot stand.
+  reserved: {
+    global: _ => [
+      'workflow', 'block', 'in', 'out', 'required', 'optional', 'var', 'type', 'param',
+      'placeholder', 'connect', 'true', 'false', 'null',
+    ],
+  },
+
   supertypes: $ => [$._value, $._type, $._block_kind],
 
   rules: {
