@@ -382,9 +382,14 @@ fn expected_after(operator: &str, context_kind: Option<&str>) -> Option<&'static
 
 /// The kind of the construct a token belongs to, looking through `ERROR` nodes: the nearest
 /// ancestor that is not an error, or the construct the keywords before it in the error start.
-fn context_kind<'t>(tree: &SyntaxTree, error: Node<'t>) -> (Option<&'static str>, Option<String>) {
-    // Keywords inside the error name the construct being written.
-    let tokens = leaves(error);
+fn context_kind<'t>(
+    tree: &SyntaxTree,
+    error: Node<'t>,
+    before: usize,
+) -> (Option<&'static str>, Option<String>) {
+    // Keywords inside the error (before the byte `before`) name the construct being written.
+    let mut tokens = leaves(error);
+    tokens.retain(|token| token.start_byte() < before);
     let mut kind = None;
     let mut name = None;
     for (index, token) in tokens.iter().enumerate() {
@@ -496,7 +501,7 @@ fn error_node(tree: &SyntaxTree, error: Node<'_>) -> Option<Diagnostic> {
     };
 
     // An operator with nothing usable after it: `in files: <- a.b`.
-    let (kind, name) = context_kind(tree, error);
+    let (kind, name) = context_kind(tree, error, usize::MAX);
     if let Some(expected) = expected_after(last.kind(), kind) {
         if !last.is_named() {
             let context = kind
@@ -525,6 +530,7 @@ fn error_node(tree: &SyntaxTree, error: Node<'_>) -> Option<Diagnostic> {
     // Otherwise the first token that does not fit is the news.
     let culprit = first_unexpected(tree, error, &tokens).unwrap_or(tokens[0]);
     let span = span_of(culprit);
+    let (kind, name) = context_kind(tree, error, culprit.start_byte());
     let context = match kind {
         Some(kind) if culprit != tokens[0] => Some(context_phrase(kind, name.as_deref())),
         _ => enclosing_context(tree, error),
