@@ -269,8 +269,9 @@ module.exports = grammar({
     duration: _ => token(/-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?s/),
 
     // `///` not followed by another `/` (so `////` is a plain comment).
-    doc_comment: _ => token(prec(2, /\/\/\/([^\/\r\n][^\r\n]*)?/)),
+    doc_comment: _ => token(/\/\/\/([^\/\r\n][^\r\n]*)?/),
 
-    comment: _ => token(prec(1, /\/\/[^\r\n]*/)),
+    // `//` not followed by `/`, or `////...`: never the same text as a doc comment.
+    comment: _ => token(choice(/\/\/([^\/\r\n][^\r\n]*)?/, /\/\/\/\/[^\r\n]*/)),
   },
 });
