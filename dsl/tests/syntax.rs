@@ -86,9 +86,19 @@ fn syntax_cases() {
     for case in &cases {
         let text = std::fs::read_to_string(case.join("source.ab")).expect("read source.ab");
         let tree = syntax::parse(&text);
-        check_file(&case.join("tree.txt"), &tree.to_sexp(false), bless, &mut failures);
+        check_file(
+            &case.join("tree.txt"),
+            &tree.to_sexp(false),
+            bless,
+            &mut failures,
+        );
         let errors = syntax::syntax_errors(&tree);
-        check_file(&case.join("errors.txt"), &render(&text, &errors), bless, &mut failures);
+        check_file(
+            &case.join("errors.txt"),
+            &render(&text, &errors),
+            bless,
+            &mut failures,
+        );
         // A case named `ok_*` must parse without errors; `err_*` must have some.
         let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with("ok_") && !errors.is_empty() {

@@ -71,7 +71,12 @@ proptest! {
 /// Edits that keep the text valid, so the trees must match exactly.
 fn valid_edit() -> impl Strategy<Value = (usize, String)> {
     let inserted = prop::sample::select(vec![
-        "\n", " ", "// note\n", "    out extra: String\n", "    n = [1, 2]\n", "x",
+        "\n",
+        " ",
+        "// note\n",
+        "    out extra: String\n",
+        "    n = [1, 2]\n",
+        "x",
     ]);
     (0usize..3, inserted).prop_map(|(i, s)| (i, s.to_owned()))
 }
@@ -107,5 +112,8 @@ fn odd_edits_are_clamped() {
     let mut tree = SyntaxTree::parse("workflow { x = \"é\" }");
     tree.edit(17, 16, "");
     tree.edit(1000, 2000, "y");
-    assert_eq!(tree.to_sexp(true), SyntaxTree::parse(tree.text()).to_sexp(true));
+    assert_eq!(
+        tree.to_sexp(true),
+        SyntaxTree::parse(tree.text()).to_sexp(true)
+    );
 }

@@ -53,9 +53,10 @@ pub fn syntax_errors(tree: &SyntaxTree) -> Vec<Diagnostic> {
                     diagnostics.push(unterminated_string(tree, node));
                 }
                 "fenced_string" if !fenced_string_is_closed(tree.node_text(node)) => {
-                    swallowed_from = Some(swallowed_from.map_or(node.start_byte(), |start| {
-                        start.min(node.start_byte())
-                    }));
+                    swallowed_from = Some(
+                        swallowed_from
+                            .map_or(node.start_byte(), |start| start.min(node.start_byte())),
+                    );
                     diagnostics.push(unterminated_fenced_string(tree, node));
                 }
                 _ => {}
@@ -484,7 +485,9 @@ fn error_node(tree: &SyntaxTree, error: Node<'_>) -> Option<Diagnostic> {
                     span_of(first),
                 )
                 .with_primary_message("expected `in` or `out`")
-                .with_help("a port starts with `in` or `out`, optionally after `required` or `optional`"),
+                .with_help(
+                    "a port starts with `in` or `out`, optionally after `required` or `optional`",
+                ),
             );
         }
     }
@@ -520,8 +523,8 @@ fn error_node(tree: &SyntaxTree, error: Node<'_>) -> Option<Diagnostic> {
                 span,
             );
             if let Some(found) = found.filter(|found| span == span_of(*found)) {
-                diagnostic =
-                    diagnostic.with_primary_message(format!("found {}", describe_token(tree, found)));
+                diagnostic = diagnostic
+                    .with_primary_message(format!("found {}", describe_token(tree, found)));
             }
             return Some(diagnostic);
         }
@@ -648,7 +651,10 @@ fn unterminated_fenced_string(tree: &SyntaxTree, node: Node<'_>) -> Diagnostic {
     let fence_span = Span::new(start, start + fence.len());
     Diagnostic::error(
         UNTERMINATED_FENCED_STRING,
-        format!("fenced string opened at {} is never closed", at(tree, start)),
+        format!(
+            "fenced string opened at {} is never closed",
+            at(tree, start)
+        ),
         fence_span,
     )
     .with_primary_message("this fence is never closed")
