@@ -23,21 +23,14 @@ pub fn lower(tree: &SyntaxTree) -> (Document, Vec<Diagnostic>) {
         text: tree.text(),
         diagnostics: Vec::new(),
         statements: Vec::new(),
-        doc_claimed: Vec::new(),
     };
-    let document = lowerer.lower_file(tree.root());
+    let mut document = lowerer.lower_file(tree.root());
     let Lowerer {
         mut diagnostics,
         statements,
         ..
     } = lowerer;
-    let mut document = document;
-    document.trivia = attach_comments(
-        tree,
-        &statements,
-        &lowerer_doc_claims(&statements),
-        &mut diagnostics,
-    );
+    document.trivia = attach_comments(tree, &statements, &mut diagnostics);
     (document, diagnostics)
 }
 
@@ -60,12 +53,6 @@ struct Lowerer<'a> {
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
     statements: Vec<Statement>,
-    #[allow(dead_code)]
-    doc_claimed: Vec<Span>,
-}
-
-fn lowerer_doc_claims(statements: &[Statement]) -> Vec<Span> {
-    statements.iter().filter_map(|s| s.doc).collect()
 }
 
 fn span_of(node: Node) -> Span {
@@ -1327,7 +1314,8 @@ impl<'a> Lowerer<'a> {
                     }
                     let list = if is_input { &mut inputs } else { &mut outputs };
                     list.push(port);
-                    self.statement(port_anchor, &anchor, item, None, None);
+                    let doc = self.doc_comment(item).1;
+                    self.statement(port_anchor, &anchor, item, None, doc);
                 }
                 "param" => {
                     if !matches!(kind, BlockKind::Hybrid { .. }) {
@@ -1341,7 +1329,8 @@ impl<'a> Lowerer<'a> {
                     let param_anchor = format!("{anchor}.param.{}", params.len());
                     if let Some(param) = self.lower_param(item) {
                         params.push(param);
-                        self.statement(param_anchor, &anchor, item, None, None);
+                        let doc = self.doc_comment(item).1;
+                        self.statement(param_anchor, &anchor, item, None, doc);
                     }
                 }
                 "placeholder" => {
@@ -1516,7 +1505,7 @@ impl<'a> Lowerer<'a> {
             );
             return None;
         };
-        let (description, _doc) = self.doc_comment(node);
+        let (description, _) = self.doc_comment(node);
         let required = field(node, "modifier")
             .map(|m| Spanned::new(self.node_text(m) == "required", span_of(m)));
         let mut port = Port {
@@ -1554,7 +1543,7 @@ impl<'a> Lowerer<'a> {
 
     fn lower_param(&mut self, node: Node) -> Option<Parameter> {
         let name = self.name(field(node, "name")?);
-        let (description, _doc) = self.doc_comment(node);
+        let (description, _) = self.doc_comment(node);
         let mut param = Parameter {
             span: span_of(node),
             name,
@@ -2017,9 +2006,9 @@ pub fn decode_escapes(raw: &str) -> Result<String, (usize, String)> {
 fn attach_comments(
     tree: &SyntaxTree,
     statements: &[Statement],
-    doc_spans: &[Span],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Trivia {
+    let doc_spans: Vec<Span> = statements.iter().filter_map(|s| s.doc).collect();
     let text = tree.text();
     let mut trivia = Trivia::default();
     let comments = collect_comments(tree);
