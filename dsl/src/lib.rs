@@ -10,6 +10,7 @@
 pub mod diagnostic;
 pub mod json;
 pub mod model;
+pub mod print;
 pub mod types;
 
 pub use diagnostic::{Diagnostic, Severity};
