@@ -526,7 +526,9 @@ impl Printer<'_> {
                         self.out.push('\n');
                     }
                 }
-                self.indent(indent);
+                // The closing fence stands at the content's indentation, as in the examples
+                // of `docs/language.md` (any indentation closes it).
+                self.indent(indent + 2);
                 self.out.push_str(&fence);
                 self.end_line(trailing);
             }
