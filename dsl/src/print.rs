@@ -291,19 +291,29 @@ fn print_language(lang: &str) -> String {
     }
 }
 
+/// True when `text` can be written as `///` lines: it is fence-representable and no line ends
+/// with a space or a tab (editors and comment handling strip trailing whitespace, so such a
+/// description is written `@description = "..."`).
+pub fn is_doc_representable(text: &str) -> bool {
+    is_fence_representable(text)
+        && text
+            .split('\n')
+            .all(|line| !line.ends_with(' ') && !line.ends_with('\t'))
+}
+
 /// The description written as `///` lines, when it can be.
 fn doc_text(description: &Option<Str>) -> Option<&str> {
     description
         .as_ref()
         .map(|d| d.value.as_str())
-        .filter(|d| is_fence_representable(d))
+        .filter(|d| is_doc_representable(d))
 }
 
 /// `@description` for a description that cannot be a doc comment.
 fn description_extra(description: &Option<Str>) -> Option<(String, Json)> {
     description
         .as_ref()
-        .filter(|d| !is_fence_representable(&d.value))
+        .filter(|d| !is_doc_representable(&d.value))
         .map(|d| ("description".to_string(), Json::String(d.value.clone())))
 }
 

@@ -886,6 +886,8 @@ fn ports() {
         extra("required", json!("yes")),
     ];
     extras.description = Some(s("cr\r"));
+    let mut trailing_space = port("t", "String");
+    trailing_space.description = Some(s("ends with space \nnext"));
     b.inputs = Some(vec![
         described,
         with_default,
@@ -893,7 +895,7 @@ fn ports() {
         port("in", "List[ Path ]"),
         port("x", "Dict[String, Optional[Integer]]"),
     ]);
-    b.outputs = Some(vec![extras]);
+    b.outputs = Some(vec![extras, trailing_space]);
     check(
         &wf_blocks(vec![b], None),
         r##"workflow "W" {
@@ -909,6 +911,7 @@ fn ports() {
     in "in": "List[ Path ]"
     in x: Dict[String, Integer?]
     out "out": List[Finding] { @"required" = "yes", @description = "cr\r", @color = "#ff0000" }
+    out t: String { @description = "ends with space \nnext" }
   }
 }
 "##,
