@@ -1176,3 +1176,51 @@ fn printing_is_deterministic_and_ignores_spans() {
     assert!(first.ends_with("}\n") && !first.ends_with("\n\n"));
     assert!(!first.contains('\r'));
 }
+
+#[test]
+fn more_at_fallbacks_and_doc_edges() {
+    let mut b = block("b", visual("x", None));
+    b.description = Some(s("form\u{c}feed"));
+    b.extra = vec![extra("source_code", json!("a\nb"))];
+    let mut c = block("c", visual("x", None));
+    c.description = Some(s("ends with newline\n"));
+    let mut document = doc(Workflow {
+        error_handling: Some(WorkflowErrorHandling {
+            on_block_error: None,
+            extra: vec![
+                extra("notify", json!(["ops"])),
+                extra("on_block_error", json!("Explode")),
+            ],
+            ..WorkflowErrorHandling::default()
+        }),
+        blocks: Some(vec![b, c]),
+        ..Workflow::default()
+    });
+    document.trivia = Trivia {
+        comments: vec![("eof".into(), comments(&["// bye"], Some("// end")))],
+    };
+    check(
+        &document,
+        r#"workflow {
+  error_handling {
+    @on_block_error = "Explode"
+    @notify = ["ops"]
+  }
+
+  block b = x {
+    @description = "form\ffeed"
+    @source_code = ```
+      a
+      b
+      ```
+  }
+
+  /// ends with newline
+  ///
+  block c = x {
+  }
+} // end
+// bye
+"#,
+    );
+}
