@@ -552,8 +552,7 @@ impl Trivia {
         let index = match self.comments.iter().position(|(key, _)| key == anchor) {
             Some(index) => index,
             None => {
-                self.comments
-                    .push((anchor.to_string(), Comments::default()));
+                self.comments.push((anchor.to_string(), Comments::default()));
                 self.comments.len() - 1
             }
         };

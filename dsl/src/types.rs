@@ -259,10 +259,7 @@ mod tests {
 
     #[test]
     fn errors_name_what_was_expected() {
-        assert_eq!(
-            parse_type("List[").unwrap_err().message,
-            "expected a type name"
-        );
+        assert_eq!(parse_type("List[").unwrap_err().message, "expected a type name");
         assert_eq!(
             parse_type("List[String").unwrap_err().message,
             "expected `,` or `]` in type arguments"
