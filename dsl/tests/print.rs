@@ -1224,3 +1224,42 @@ fn more_at_fallbacks_and_doc_edges() {
 "#,
     );
 }
+
+/// Reads a fenced string back the way `docs/language.md` defines it: the lines after the
+/// opening fence up to a line holding only the fence, less the statement's indentation plus two.
+fn read_fence(text: &str, opening: &str, indent: usize) -> Option<String> {
+    let start = text.find(opening)? + opening.len();
+    let rest = &text[start..];
+    let fence: String = rest.chars().take_while(|&c| c == '`').collect();
+    let mut lines = rest[fence.len()..].strip_prefix('\n')?.split('\n');
+    let prefix = " ".repeat(indent + 2);
+    let mut content = Vec::new();
+    loop {
+        let line = lines.next()?;
+        if line.trim() == fence {
+            return Some(content.join("\n"));
+        }
+        if let Some(stripped) = line.strip_prefix(&prefix) {
+            content.push(stripped.to_string());
+        } else if line.trim().is_empty() {
+            content.push(String::new());
+        } else {
+            return None;
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn code_bodies_read_back(source in "[a-z `\t\n\r\u{7}é]{0,40}") {
+        let document = wf_blocks(vec![block("b", code("python", Some(&source)))], None);
+        let text = print_document(&document);
+        let back = if source.contains('\r') || source.contains('\u{7}') {
+            let line = text.lines().find(|l| l.trim_start().starts_with("code \"")).unwrap();
+            serde_json::from_str::<String>(line.trim_start().strip_prefix("code ").unwrap()).unwrap()
+        } else {
+            read_fence(&text, "    code ", 4).unwrap()
+        };
+        proptest::prop_assert_eq!(back, source);
+    }
+}
