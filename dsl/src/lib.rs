@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod json;
 pub mod line_index;
 pub mod model;
+pub mod print;
 pub mod syntax;
 pub mod types;
 

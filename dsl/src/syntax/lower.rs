@@ -750,7 +750,7 @@ impl<'a> Lowerer<'a> {
                 }
                 "connect" => {
                     if let Some(connection) = self.lower_connect(item) {
-                        pending.standalone.push((connection, item));
+                        pending.standalone.push(connection);
                     }
                 }
                 _ => {}
@@ -1823,15 +1823,10 @@ impl<'a> Lowerer<'a> {
         pending: PendingConnections,
         order: Option<Vec<Str>>,
     ) -> Vec<Connection> {
-        let mut all: Vec<WrittenConnection> = pending.on_ports;
-        for (connection, node) in pending.standalone {
-            let index = all.len();
-            let _ = index;
-            all.push(connection);
-            let _ = node;
-        }
-        let mut connections: Vec<Connection> = all
+        let mut connections: Vec<Connection> = pending
+            .on_ports
             .into_iter()
+            .chain(pending.standalone)
             .map(|written| {
                 let mut connection = written.connection;
                 if !written.id_written {
@@ -1907,10 +1902,11 @@ struct WrittenConnection {
     data_type_written: bool,
 }
 
+/// Connections in text order: those written on inputs, then `connect` statements.
 #[derive(Default)]
-struct PendingConnections<'t> {
+struct PendingConnections {
     on_ports: Vec<WrittenConnection>,
-    standalone: Vec<(WrittenConnection, Node<'t>)>,
+    standalone: Vec<WrittenConnection>,
 }
 
 fn block_kind_name(kind: &BlockKind) -> &'static str {
