@@ -56,7 +56,7 @@ pub fn analyze(kind: FileKind, text: &str) -> Analysis {
     let (document, mut diagnostics) = match kind {
         FileKind::Dsl => {
             let tree = syntax::parse(text);
-            let mut diagnostics = syntax::errors::syntax_errors(&tree);
+            let mut diagnostics = syntax::syntax_errors(&tree);
             let (document, lowering) = syntax::lower::lower(&tree);
             diagnostics.extend(lowering);
             (Some(document), diagnostics)

@@ -192,6 +192,9 @@ pub struct Position {
 }
 
 /// The `type` of a block and the fields that only that type has.
+// Blocks live in one `Vec` per workflow; boxing the larger variants would cost an allocation
+// per block for no gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum BlockKind {
     /// `"type": "visual"`: a built-in block.

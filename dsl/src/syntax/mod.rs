@@ -10,6 +10,7 @@
 //! overflow the stack.
 
 mod errors;
+pub mod lower;
 
 pub use errors::syntax_errors;
 
