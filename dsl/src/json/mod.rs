@@ -2,5 +2,7 @@
 //! the canonical writer.
 
 pub mod node;
+pub mod parse;
 
 pub use node::{JsonKind, JsonNode, Member};
+pub use parse::parse;
