@@ -192,6 +192,8 @@ pub struct Position {
 }
 
 /// The `type` of a block and the fields that only that type has.
+// Blocks are few and stored inline in `Vec<Block>`; boxing the AI variant would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum BlockKind {
     /// `"type": "visual"`: a built-in block.

@@ -21,7 +21,16 @@ pub const INVALID_JSON: &str = "invalid-json";
 ///
 /// Numbers keep integer vs float exactly as `serde_json` does (`1.0` stays a float). Duplicate
 /// keys are kept in the tree; the reader reports them.
+// The signature is the crate's contract; the error is built once, at the end of a failed parse.
+#[allow(clippy::result_large_err)]
 pub fn parse(text: &str) -> Result<JsonNode, Diagnostic> {
+    parse_boxed(text).map_err(|d| *d)
+}
+
+/// Internal results box the diagnostic: errors are rare and the happy path stays small.
+type PResult<T> = Result<T, Box<Diagnostic>>;
+
+fn parse_boxed(text: &str) -> PResult<JsonNode> {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut parser = Parser {
         text,
@@ -31,12 +40,14 @@ pub fn parse(text: &str) -> Result<JsonNode, Diagnostic> {
     };
     parser.skip_ws();
     if parser.pos >= parser.bytes.len() {
-        return Err(parser.unexpected("expected a json value"));
+        return Err(Box::new(parser.unexpected("expected a json value")));
     }
     let value = parser.value()?;
     parser.skip_ws();
     if parser.pos < parser.bytes.len() {
-        return Err(parser.unexpected("expected the end of the file after the json value"));
+        return Err(Box::new(
+            parser.unexpected("expected the end of the file after the json value"),
+        ));
     }
     Ok(value)
 }
@@ -119,7 +130,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self) -> Result<JsonNode, Diagnostic> {
+    fn value(&mut self) -> PResult<JsonNode> {
         match self.peek() {
             Some(b'{') => self.object(),
             Some(b'[') => self.array(),
@@ -131,7 +142,7 @@ impl<'a> Parser<'a> {
             Some(b'f') => self.literal("false", JsonKind::Bool(false)),
             Some(b'n') => self.literal("null", JsonKind::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => Err(self.bad_value()),
+            _ => Err(Box::new(self.bad_value())),
         }
     }
 
@@ -163,33 +174,35 @@ impl<'a> Parser<'a> {
         end
     }
 
-    fn literal(&mut self, word: &str, kind: JsonKind) -> Result<JsonNode, Diagnostic> {
+    fn literal(&mut self, word: &str, kind: JsonKind) -> PResult<JsonNode> {
         let start = self.pos;
         if self.bytes[start..].starts_with(word.as_bytes()) {
             self.pos += word.len();
             Ok(JsonNode::new(kind, Span::new(start, self.pos)))
         } else {
-            Err(self.bad_value())
+            Err(Box::new(self.bad_value()))
         }
     }
 
-    fn enter(&mut self, container: Container) -> Result<(), Diagnostic> {
+    fn enter(&mut self, container: Container) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let name = match container {
                 Container::Object => "object",
                 Container::Array => "array",
             };
-            return Err(error(
-                format!("json nested deeper than {MAX_DEPTH} levels"),
-                Span::new(self.pos, self.pos + 1),
-            )
-            .with_primary_message(format!("this {name} is too deep")));
+            return Err(Box::new(
+                error(
+                    format!("json nested deeper than {MAX_DEPTH} levels"),
+                    Span::new(self.pos, self.pos + 1),
+                )
+                .with_primary_message(format!("this {name} is too deep")),
+            ));
         }
         Ok(())
     }
 
-    fn object(&mut self) -> Result<JsonNode, Diagnostic> {
+    fn object(&mut self) -> PResult<JsonNode> {
         let open = self.pos;
         self.enter(Container::Object)?;
         self.pos += 1;
@@ -206,25 +219,29 @@ impl<'a> Parser<'a> {
         let mut expected_key = "expected a string key or `}`";
         loop {
             if self.peek() != Some(b'"') {
-                return Err(self.unexpected_in(expected_key, open, Container::Object));
+                return Err(Box::new(self.unexpected_in(
+                    expected_key,
+                    open,
+                    Container::Object,
+                )));
             }
             let (key, key_span) = self.string()?;
             self.skip_ws();
             if self.peek() != Some(b':') {
-                return Err(self.unexpected_in(
+                return Err(Box::new(self.unexpected_in(
                     "expected `:` after an object key",
                     open,
                     Container::Object,
-                ));
+                )));
             }
             self.pos += 1;
             self.skip_ws();
             if self.pos >= self.bytes.len() {
-                return Err(self.unexpected_in(
+                return Err(Box::new(self.unexpected_in(
                     "expected a value after `:`",
                     open,
                     Container::Object,
-                ));
+                )));
             }
             let value = self.value()?;
             let span = Span::new(key_span.start, value.span.end);
@@ -240,11 +257,10 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     self.skip_ws();
                     if self.peek() == Some(b'}') {
-                        return Err(error(
-                            "trailing comma before `}`",
-                            Span::new(comma, comma + 1),
-                        )
-                        .with_help("json does not allow a comma after the last member"));
+                        return Err(Box::new(
+                            error("trailing comma before `}`", Span::new(comma, comma + 1))
+                                .with_help("json does not allow a comma after the last member"),
+                        ));
                     }
                     expected_key = "expected a string key after `,`";
                 }
@@ -253,11 +269,11 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 _ => {
-                    return Err(self.unexpected_in(
+                    return Err(Box::new(self.unexpected_in(
                         "expected `,` or `}` after an object member",
                         open,
                         Container::Object,
-                    ))
+                    )))
                 }
             }
         }
@@ -268,7 +284,7 @@ impl<'a> Parser<'a> {
         ))
     }
 
-    fn array(&mut self) -> Result<JsonNode, Diagnostic> {
+    fn array(&mut self) -> PResult<JsonNode> {
         let open = self.pos;
         self.enter(Container::Array)?;
         self.pos += 1;
@@ -285,10 +301,14 @@ impl<'a> Parser<'a> {
         let mut expected_value = "expected a json value or `]`";
         loop {
             if self.pos >= self.bytes.len() {
-                return Err(self.unexpected_in(expected_value, open, Container::Array));
+                return Err(Box::new(self.unexpected_in(
+                    expected_value,
+                    open,
+                    Container::Array,
+                )));
             }
             if self.peek() == Some(b']') || self.peek() == Some(b',') {
-                return Err(self.unexpected(expected_value));
+                return Err(Box::new(self.unexpected(expected_value)));
             }
             items.push(self.value()?);
             self.skip_ws();
@@ -298,11 +318,10 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     self.skip_ws();
                     if self.peek() == Some(b']') {
-                        return Err(error(
-                            "trailing comma before `]`",
-                            Span::new(comma, comma + 1),
-                        )
-                        .with_help("json does not allow a comma after the last element"));
+                        return Err(Box::new(
+                            error("trailing comma before `]`", Span::new(comma, comma + 1))
+                                .with_help("json does not allow a comma after the last element"),
+                        ));
                     }
                     expected_value = "expected a json value after `,`";
                 }
@@ -311,11 +330,11 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 _ => {
-                    return Err(self.unexpected_in(
+                    return Err(Box::new(self.unexpected_in(
                         "expected `,` or `]` after an array element",
                         open,
                         Container::Array,
-                    ))
+                    )))
                 }
             }
         }
@@ -327,7 +346,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A string starting at the current `"`; returns its value and span (quotes included).
-    fn string(&mut self) -> Result<(String, Span), Diagnostic> {
+    fn string(&mut self) -> PResult<(String, Span)> {
         let start = self.pos;
         self.pos += 1;
         let bytes = self.bytes;
@@ -343,9 +362,11 @@ impl<'a> Parser<'a> {
         loop {
             match bytes.get(self.pos) {
                 None => {
-                    return Err(error("unterminated string", Span::new(start, start + 1))
-                        .with_primary_message("this string is never closed")
-                        .with_label(Span::new(self.pos, self.pos), "the file ends here"))
+                    return Err(Box::new(
+                        error("unterminated string", Span::new(start, start + 1))
+                            .with_primary_message("this string is never closed")
+                            .with_label(Span::new(self.pos, self.pos), "the file ends here"),
+                    ))
                 }
                 Some(b'"') => {
                     self.pos += 1;
@@ -354,14 +375,14 @@ impl<'a> Parser<'a> {
                 Some(b'\\') => self.escape(&mut out)?,
                 Some(&b) if b < 0x20 => {
                     let span = Span::new(self.pos, self.pos + 1);
-                    return Err(if b == b'\n' || b == b'\r' {
+                    return Err(Box::new(if b == b'\n' || b == b'\r' {
                         error("unterminated string", Span::new(start, start + 1))
                             .with_primary_message("this string is not closed before the line break")
                             .with_label(span, "write a line break in a string as `\\n`")
                     } else {
                         error(format!("raw control character U+{b:04X} in a string"), span)
                             .with_help(format!("write it as `\\u{b:04x}`"))
-                    });
+                    }));
                 }
                 Some(_) => {
                     let end = self.plain_run_end(self.pos);
@@ -386,7 +407,7 @@ impl<'a> Parser<'a> {
     }
 
     /// One escape sequence at the current `\`.
-    fn escape(&mut self, out: &mut String) -> Result<(), Diagnostic> {
+    fn escape(&mut self, out: &mut String) -> PResult<()> {
         let start = self.pos;
         let c = match self.bytes.get(start + 1) {
             Some(b'"') => '"',
@@ -400,17 +421,17 @@ impl<'a> Parser<'a> {
             Some(b'u') => {
                 let high = self.hex4(start)?;
                 if (0xDC00..0xE000).contains(&high) {
-                    return Err(self.lone_surrogate(start, 6));
+                    return Err(Box::new(self.lone_surrogate(start, 6)));
                 }
                 if (0xD800..0xDC00).contains(&high) {
                     if self.bytes.get(start + 6) != Some(&b'\\')
                         || self.bytes.get(start + 7) != Some(&b'u')
                     {
-                        return Err(self.lone_surrogate(start, 6));
+                        return Err(Box::new(self.lone_surrogate(start, 6)));
                     }
                     let low = self.hex4(start + 6)?;
                     if !(0xDC00..0xE000).contains(&low) {
-                        return Err(self.lone_surrogate(start, 6));
+                        return Err(Box::new(self.lone_surrogate(start, 6)));
                     }
                     let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
                     self.pos = start + 12;
@@ -422,8 +443,10 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
             None => {
-                return Err(error("unterminated string", Span::new(start, start + 1))
-                    .with_primary_message("the file ends after this `\\`"))
+                return Err(Box::new(
+                    error("unterminated string", Span::new(start, start + 1))
+                        .with_primary_message("the file ends after this `\\`"),
+                ))
             }
             Some(_) => {
                 let len = self
@@ -432,13 +455,13 @@ impl<'a> Parser<'a> {
                     .and_then(|rest| rest.chars().next())
                     .map_or(1, char::len_utf8);
                 let shown = self.text.get(start..start + 1 + len).unwrap_or("\\");
-                return Err(error(
+                return Err(Box::new(error(
                     format!("invalid escape `{shown}` in a string"),
                     Span::new(start, start + 1 + len),
                 )
                 .with_help(
                     "the json escapes are `\\\"`, `\\\\`, `\\/`, `\\b`, `\\f`, `\\n`, `\\r`, `\\t` and `\\uXXXX`",
-                ));
+                )));
             }
         };
         out.push(c);
@@ -447,7 +470,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The four hex digits of a `\u` escape at `at` (the backslash).
-    fn hex4(&self, at: usize) -> Result<u32, Diagnostic> {
+    fn hex4(&self, at: usize) -> PResult<u32> {
         let mut value = 0u32;
         for i in 0..4 {
             let digit = self
@@ -458,10 +481,10 @@ impl<'a> Parser<'a> {
                 Some(d) => value = value * 16 + d,
                 None => {
                     let end = (at + 2 + i).min(self.bytes.len());
-                    return Err(error(
+                    return Err(Box::new(error(
                         "invalid unicode escape: expected four hex digits after `\\u`",
                         Span::new(at, end.max(at + 2)),
-                    ));
+                    )));
                 }
             }
         }
@@ -485,7 +508,7 @@ impl<'a> Parser<'a> {
         self.pos - start
     }
 
-    fn number(&mut self) -> Result<JsonNode, Diagnostic> {
+    fn number(&mut self) -> PResult<JsonNode> {
         let start = self.pos;
         let negative = self.peek() == Some(b'-');
         if negative {
@@ -499,23 +522,25 @@ impl<'a> Parser<'a> {
                         self.digits();
                         self.pos
                     };
-                    return Err(error(
+                    return Err(Box::new(error(
                         "leading zeros are not allowed in a json number",
                         Span::new(start, end),
-                    ));
+                    )));
                 }
             }
             Some(b'1'..=b'9') => {
                 self.digits();
             }
-            _ => return Err(self.unexpected("expected a digit after `-`")),
+            _ => return Err(Box::new(self.unexpected("expected a digit after `-`"))),
         }
         let int_end = self.pos;
         let mut float = false;
         if self.peek() == Some(b'.') {
             self.pos += 1;
             if self.digits() == 0 {
-                return Err(self.unexpected("expected a digit after `.` in a number"));
+                return Err(Box::new(
+                    self.unexpected("expected a digit after `.` in a number"),
+                ));
             }
             float = true;
         }
@@ -525,7 +550,9 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
             if self.digits() == 0 {
-                return Err(self.unexpected("expected a digit in the number's exponent"));
+                return Err(Box::new(
+                    self.unexpected("expected a digit in the number's exponent"),
+                ));
             }
             float = true;
         }
@@ -546,7 +573,10 @@ impl<'a> Parser<'a> {
         }
         match text.parse::<serde_json::Number>() {
             Ok(n) => Ok(JsonNode::new(JsonKind::Number(n), span)),
-            Err(_) => Err(error(format!("number `{text}` is out of range"), span)),
+            Err(_) => Err(Box::new(error(
+                format!("number `{text}` is out of range"),
+                span,
+            ))),
         }
     }
 }
