@@ -192,8 +192,7 @@ pub struct Position {
 }
 
 /// The `type` of a block and the fields that only that type has.
-// Blocks live in one `Vec` per workflow; boxing the larger variants would cost an allocation
-// per block for no gain.
+// Blocks are few and stored inline in `Vec<Block>`; boxing the AI variant would only add noise.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum BlockKind {
@@ -555,8 +554,7 @@ impl Trivia {
         let index = match self.comments.iter().position(|(key, _)| key == anchor) {
             Some(index) => index,
             None => {
-                self.comments
-                    .push((anchor.to_string(), Comments::default()));
+                self.comments.push((anchor.to_string(), Comments::default()));
                 self.comments.len() - 1
             }
         };
