@@ -43,7 +43,6 @@ pub fn emit_human(
     }
 }
 
-use std::io::Write as _;
 
 fn to_codespan(diagnostic: &Diagnostic, text_len: usize) -> cs::Diagnostic<()> {
     let severity = match diagnostic.severity {

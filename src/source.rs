@@ -1,7 +1,7 @@
 //! Reading workflow files safely: every way a path can be wrong is a clear message.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use agentblocks_dsl::convert::FileKind;
 
@@ -10,8 +10,6 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A workflow file read into memory.
 pub struct SourceFile {
-    /// The path as the user gave it.
-    pub path: PathBuf,
     /// The file's text.
     pub text: String,
     /// `.ab` or `.agentblocks`.
@@ -71,7 +69,6 @@ pub fn read_source(path: &Path, kind: Option<FileKind>) -> Result<SourceFile, So
         ))
     })?;
     Ok(SourceFile {
-        path: path.to_path_buf(),
         text,
         kind,
     })

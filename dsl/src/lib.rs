@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod convert;
 pub mod diagnostic;
 pub mod json;
 pub mod line_index;

@@ -872,6 +872,7 @@ impl<'a> Lowerer<'a> {
                     span,
                     ..ExecutionConfig::default()
                 };
+                let mut retry_policy = None;
                 self.section_entries(
                     body,
                     &anchor,
@@ -941,10 +942,13 @@ impl<'a> Lowerer<'a> {
                             },
                             |_, _, _, _, _| false,
                         );
-                        config.retry_policy = Some(policy);
+                        retry_policy = Some(policy);
                         true
                     },
                 );
+                if retry_policy.is_some() {
+                    config.retry_policy = retry_policy;
+                }
                 workflow.execution_config = Some(config);
             }
             "error_handling" => {
