@@ -43,7 +43,6 @@ pub fn emit_human(
     }
 }
 
-
 fn to_codespan(diagnostic: &Diagnostic, text_len: usize) -> cs::Diagnostic<()> {
     let severity = match diagnostic.severity {
         Severity::Error => cs::Severity::Error,

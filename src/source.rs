@@ -68,10 +68,7 @@ pub fn read_source(path: &Path, kind: Option<FileKind>) -> Result<SourceFile, So
             e.utf8_error().valid_up_to()
         ))
     })?;
-    Ok(SourceFile {
-        text,
-        kind,
-    })
+    Ok(SourceFile { text, kind })
 }
 
 /// A short lowercase reason for an I/O error.

@@ -554,7 +554,8 @@ impl Trivia {
         let index = match self.comments.iter().position(|(key, _)| key == anchor) {
             Some(index) => index,
             None => {
-                self.comments.push((anchor.to_string(), Comments::default()));
+                self.comments
+                    .push((anchor.to_string(), Comments::default()));
                 self.comments.len() - 1
             }
         };

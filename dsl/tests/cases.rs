@@ -37,8 +37,13 @@ pub fn render(path: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
             .iter()
             .enumerate()
             .map(|(i, label)| {
-                let style = if i == 0 { cs::LabelStyle::Primary } else { cs::LabelStyle::Secondary };
-                cs::Label::new(style, (), label.span.start..label.span.end).with_message(label.message.clone())
+                let style = if i == 0 {
+                    cs::LabelStyle::Primary
+                } else {
+                    cs::LabelStyle::Secondary
+                };
+                cs::Label::new(style, (), label.span.start..label.span.end)
+                    .with_message(label.message.clone())
             })
             .collect();
         let mut notes = Vec::new();
@@ -50,7 +55,8 @@ pub fn render(path: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
             .with_message(diagnostic.message.clone())
             .with_labels(labels)
             .with_notes(notes);
-        term::emit(&mut out, &term::Config::default(), &file, &rendered).expect("spans fit the text");
+        term::emit(&mut out, &term::Config::default(), &file, &rendered)
+            .expect("spans fit the text");
     }
     String::from_utf8(out.into_inner()).expect("rendered text is UTF-8")
 }
@@ -91,7 +97,10 @@ fn run_case(dir: &Path, failures: &mut Vec<String>) {
     } else if json_source.exists() {
         (FileKind::Json, json_source)
     } else {
-        failures.push(format!("{}: no source.ab or source.agentblocks", dir.display()));
+        failures.push(format!(
+            "{}: no source.ab or source.agentblocks",
+            dir.display()
+        ));
         return;
     };
     let text = std::fs::read_to_string(&path).unwrap();
@@ -99,14 +108,24 @@ fn run_case(dir: &Path, failures: &mut Vec<String>) {
     let analysis = analyze(kind, &text);
     if analysis.has_errors() {
         remove_stale(dir, &["errors.txt"]);
-        expect_file(dir, "errors.txt", &render(&shown, &text, &analysis.diagnostics), failures);
+        expect_file(
+            dir,
+            "errors.txt",
+            &render(&shown, &text, &analysis.diagnostics),
+            failures,
+        );
         return;
     }
     match kind {
         FileKind::Dsl => {
             remove_stale(dir, &["formatted.ab", "converted.agentblocks"]);
             let formatted = format(FileKind::Dsl, &text).unwrap();
-            assert_eq!(format(FileKind::Dsl, &formatted).unwrap(), formatted, "{}: fmt is not idempotent", dir.display());
+            assert_eq!(
+                format(FileKind::Dsl, &formatted).unwrap(),
+                formatted,
+                "{}: fmt is not idempotent",
+                dir.display()
+            );
             expect_file(dir, "formatted.ab", &formatted, failures);
             let json = convert(FileKind::Dsl, FileKind::Json, &text).unwrap().text;
             expect_file(dir, "converted.agentblocks", &json, failures);
@@ -116,17 +135,29 @@ fn run_case(dir: &Path, failures: &mut Vec<String>) {
             let dsl = convert(FileKind::Json, FileKind::Dsl, &text).unwrap().text;
             expect_file(dir, "converted.ab", &dsl, failures);
             let back = convert(FileKind::Dsl, FileKind::Json, &dsl)
-                .unwrap_or_else(|d| panic!("{}: the DSL does not convert back: {d:?}", dir.display()))
+                .unwrap_or_else(|d| {
+                    panic!("{}: the DSL does not convert back: {d:?}", dir.display())
+                })
                 .text;
             expect_file(dir, "back.agentblocks", &back, failures);
             let source_value: serde_json::Value = serde_json::from_str(&text).unwrap();
             let back_value: serde_json::Value = serde_json::from_str(&back).unwrap();
             if source_value != back_value {
-                failures.push(format!("{}: JSON -> DSL -> JSON is not the same value", dir.display()));
+                failures.push(format!(
+                    "{}: JSON -> DSL -> JSON is not the same value",
+                    dir.display()
+                ));
             }
-            let canonical = dir.file_name().unwrap().to_string_lossy().starts_with("canonical");
+            let canonical = dir
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("canonical");
             if canonical && back != text {
-                failures.push(format!("{}: a canonical file did not come back byte for byte", dir.display()));
+                failures.push(format!(
+                    "{}: a canonical file did not come back byte for byte",
+                    dir.display()
+                ));
             }
         }
     }
@@ -145,5 +176,11 @@ fn cases() {
     for dir in &dirs {
         run_case(dir, &mut failures);
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n\n{}", failures.len(), dirs.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n\n")
+    );
 }

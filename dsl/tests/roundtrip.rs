@@ -30,8 +30,20 @@ fn nasty_text() -> impl Strategy<Value = String> {
 
 fn identifier() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "a", "files", "in", "out", "block", "python", "my-name", "with space", "_x", "A1", "type",
-        "null", "é", "",
+        "a",
+        "files",
+        "in",
+        "out",
+        "block",
+        "python",
+        "my-name",
+        "with space",
+        "_x",
+        "A1",
+        "type",
+        "null",
+        "é",
+        "",
     ])
     .prop_map(str::to_string)
 }
@@ -186,82 +198,89 @@ fn block_kind() -> impl Strategy<Value = BlockKind> {
             opt(json_value()),
             opt((0u32..3, opt(nasty_text()), opt(number()))),
         )
-            .prop_map(|(system, prompt, context, format, fallback, model)| BlockKind::Ai {
-                model_config: model.map(|(provider, model, temperature)| ModelConfig {
-                    span: Span::default(),
-                    provider: match provider {
-                        0 => Provider::Anthropic(Span::default()),
-                        1 => Provider::OpenAi(Span::default()),
-                        _ => Provider::Local {
-                            span: Span::default(),
-                            endpoint: s("http://127.0.0.1:1/v1"),
+            .prop_map(
+                |(system, prompt, context, format, fallback, model)| BlockKind::Ai {
+                    model_config: model.map(|(provider, model, temperature)| ModelConfig {
+                        span: Span::default(),
+                        provider: match provider {
+                            0 => Provider::Anthropic(Span::default()),
+                            1 => Provider::OpenAi(Span::default()),
+                            _ => Provider::Local {
+                                span: Span::default(),
+                                endpoint: s("http://127.0.0.1:1/v1"),
+                            },
                         },
-                    },
-                    model: model.map(s),
-                    temperature: temperature.map(sp),
-                    max_tokens: None,
-                    timeout: None,
-                    extra: Vec::new(),
-                }),
-                system_prompt: system.map(s),
-                user_prompt_template: prompt.map(s),
-                context_analysis: context.map(sp),
-                output_format: format.map(s),
-                fallback_behavior: fallback.map(sp),
-            }),
+                        model: model.map(s),
+                        temperature: temperature.map(sp),
+                        max_tokens: None,
+                        timeout: None,
+                        extra: Vec::new(),
+                    }),
+                    system_prompt: system.map(s),
+                    user_prompt_template: prompt.map(s),
+                    context_analysis: context.map(sp),
+                    output_format: format.map(s),
+                    fallback_behavior: fallback.map(sp),
+                }
+            ),
         (
             opt(nasty_text()),
-            opt(prop::collection::vec((identifier(), opt(json_value())), 0..3)),
+            opt(prop::collection::vec(
+                (identifier(), opt(json_value())),
+                0..3
+            )),
             opt(nasty_text()),
             prop::collection::vec((identifier(), 0u32..5), 0..3),
         )
-            .prop_map(|(source, params, preview, placeholders)| BlockKind::Hybrid {
-                base_language: s("python"),
-                template: source.map(|source| Template {
-                    span: Span::default(),
-                    source: s(source),
-                    placeholders: {
-                        let mut seen = std::collections::HashSet::new();
-                        placeholders
-                            .into_iter()
-                            .filter(|(name, _)| seen.insert(name.clone()))
-                            .map(|(name, kind)| Placeholder {
-                                span: Span::default(),
-                                name: s(name.clone()),
-                                kind: match kind {
-                                    0 => PlaceholderKind::Simple(s(name)),
-                                    1 => PlaceholderKind::Expression(s(name)),
-                                    2 => PlaceholderKind::CodeBlock(s("python")),
-                                    3 => PlaceholderKind::Conditional {
-                                        condition: s(name),
-                                        if_true: s("yes \"q\""),
-                                        if_false: s(""),
+            .prop_map(
+                |(source, params, preview, placeholders)| BlockKind::Hybrid {
+                    base_language: s("python"),
+                    template: source.map(|source| Template {
+                        span: Span::default(),
+                        source: s(source),
+                        placeholders: {
+                            let mut seen = std::collections::HashSet::new();
+                            placeholders
+                                .into_iter()
+                                .filter(|(name, _)| seen.insert(name.clone()))
+                                .map(|(name, kind)| Placeholder {
+                                    span: Span::default(),
+                                    name: s(name.clone()),
+                                    kind: match kind {
+                                        0 => PlaceholderKind::Simple(s(name)),
+                                        1 => PlaceholderKind::Expression(s(name)),
+                                        2 => PlaceholderKind::CodeBlock(s("python")),
+                                        3 => PlaceholderKind::Conditional {
+                                            condition: s(name),
+                                            if_true: s("yes \"q\""),
+                                            if_false: s(""),
+                                        },
+                                        _ => PlaceholderKind::Raw(sp(json!({"Future": [1, null]}))),
                                     },
-                                    _ => PlaceholderKind::Raw(sp(json!({"Future": [1, null]}))),
-                                },
+                                })
+                                .collect()
+                        },
+                    }),
+                    parameters: params.map(|params| {
+                        params
+                            .into_iter()
+                            .map(|(name, value)| Parameter {
+                                span: Span::default(),
+                                name: s(name),
+                                ty: Some(TypeRef {
+                                    text: "String".into(),
+                                    span: Span::default(),
+                                }),
+                                value: value.map(sp),
+                                default: None,
+                                description: None,
+                                extra: Vec::new(),
                             })
                             .collect()
-                    },
-                }),
-                parameters: params.map(|params| {
-                    params
-                        .into_iter()
-                        .map(|(name, value)| Parameter {
-                            span: Span::default(),
-                            name: s(name),
-                            ty: Some(TypeRef {
-                                text: "String".into(),
-                                span: Span::default(),
-                            }),
-                            value: value.map(sp),
-                            default: None,
-                            description: None,
-                            extra: Vec::new(),
-                        })
-                        .collect()
-                }),
-                preview_code: preview.map(s),
-            }),
+                    }),
+                    preview_code: preview.map(s),
+                }
+            ),
         (
             prop::sample::select(vec!["csv_tools", "my-plugin"]),
             properties()
@@ -287,7 +306,10 @@ fn block(index: usize) -> impl Strategy<Value = Block> {
         .prop_map(
             move |(kind, name, description, position, inputs, outputs, extra)| Block {
                 span: Span::default(),
-                id: s(["find", "filter", "in", "my block", "b"][index % 5].to_string() + &index.to_string()),
+                id: s(
+                    ["find", "filter", "in", "my block", "b"][index % 5].to_string()
+                        + &index.to_string(),
+                ),
                 kind,
                 kind_span: Span::default(),
                 name: name.map(s),
@@ -305,10 +327,9 @@ fn block(index: usize) -> impl Strategy<Value = Block> {
 }
 
 fn workflow() -> impl Strategy<Value = Document> {
-    let blocks = (0usize..4).prop_flat_map(|n| {
-        (0..n).map(block).collect::<Vec<_>>()
-    });
-    let enum_text = prop::sample::select(vec!["Parallel", "Sequential", "Reactive", "odd"]).prop_map(str::to_string);
+    let blocks = (0usize..4).prop_flat_map(|n| (0..n).map(block).collect::<Vec<_>>());
+    let enum_text = prop::sample::select(vec!["Parallel", "Sequential", "Reactive", "odd"])
+        .prop_map(str::to_string);
     (
         (
             opt(nasty_text()),
@@ -319,17 +340,44 @@ fn workflow() -> impl Strategy<Value = Document> {
         ),
         blocks,
         any::<bool>(),
-        prop::collection::vec((0usize..8, 0usize..8, opt(nasty_text()), any::<bool>()), 0..5),
-        opt(prop::collection::vec((identifier(), opt(type_text()), opt(json_value()), opt(nasty_text())), 0..3)),
-        (opt((opt(enum_text), opt(number()), opt(error_action()))), opt(json_value()), extras()),
+        prop::collection::vec(
+            (0usize..8, 0usize..8, opt(nasty_text()), any::<bool>()),
+            0..5,
+        ),
+        opt(prop::collection::vec(
+            (
+                identifier(),
+                opt(type_text()),
+                opt(json_value()),
+                opt(nasty_text()),
+            ),
+            0..3,
+        )),
+        (
+            opt((opt(enum_text), opt(number()), opt(error_action()))),
+            opt(json_value()),
+            extras(),
+        ),
         any::<bool>(),
     )
         .prop_map(
-            |((name, description, author, tags, types), blocks, blocks_present, connections, variables, (config, ui_state, extra), shuffle)| {
+            |(
+                (name, description, author, tags, types),
+                blocks,
+                blocks_present,
+                connections,
+                variables,
+                (config, ui_state, extra),
+                shuffle,
+            )| {
                 let connections: Vec<Connection> = connections
                     .into_iter()
                     .map(|(from, to, id, typed)| {
-                        let pick = |i: usize| blocks.get(i % blocks.len().max(1)).map_or("ghost".to_string(), |b| b.id.value.clone());
+                        let pick = |i: usize| {
+                            blocks
+                                .get(i % blocks.len().max(1))
+                                .map_or("ghost".to_string(), |b| b.id.value.clone())
+                        };
                         let target_port = blocks
                             .get(to % blocks.len().max(1))
                             .and_then(|b| b.inputs.as_ref()?.first().map(|p| p.name.value.clone()))
@@ -341,7 +389,10 @@ fn workflow() -> impl Strategy<Value = Document> {
                             source_port: s("out"),
                             target_block: s(pick(to)),
                             target_port: s(target_port),
-                            data_type: typed.then(|| TypeRef { text: "List[Path]".into(), span: Span::default() }),
+                            data_type: typed.then(|| TypeRef {
+                                text: "List[Path]".into(),
+                                span: Span::default(),
+                            }),
                             transform: None,
                             extra: Vec::new(),
                         }
@@ -353,7 +404,10 @@ fn workflow() -> impl Strategy<Value = Document> {
                 }
                 let dedup = |items: Vec<(String, _)>| {
                     let mut seen = std::collections::HashSet::new();
-                    items.into_iter().filter(|(k, _)| seen.insert(k.clone())).collect::<Vec<_>>()
+                    items
+                        .into_iter()
+                        .filter(|(k, _)| seen.insert(k.clone()))
+                        .collect::<Vec<_>>()
                 };
                 Document {
                     format_version: s("1.0"),
@@ -363,12 +417,15 @@ fn workflow() -> impl Strategy<Value = Document> {
                         author: author.map(s),
                         tags: tags.map(|t| sp(t.into_iter().map(s).collect())),
                         types: types.map(|types| {
-                            dedup(types.into_iter().map(|(n, t)| (n, t)).collect())
+                            dedup(types)
                                 .into_iter()
                                 .map(|(name, text)| TypeDecl {
                                     span: Span::default(),
                                     name: s(name),
-                                    ty: TypeRef { text, span: Span::default() },
+                                    ty: TypeRef {
+                                        text,
+                                        span: Span::default(),
+                                    },
                                 })
                                 .collect()
                         }),
@@ -381,7 +438,10 @@ fn workflow() -> impl Strategy<Value = Document> {
                                 .map(|(name, ty, value, description)| Variable {
                                     span: Span::default(),
                                     name: s(name),
-                                    ty: ty.map(|text| TypeRef { text, span: Span::default() }),
+                                    ty: ty.map(|text| TypeRef {
+                                        text,
+                                        span: Span::default(),
+                                    }),
                                     value: value.map(sp),
                                     description: description.map(s),
                                     extra: Vec::new(),
@@ -410,8 +470,7 @@ fn workflow() -> impl Strategy<Value = Document> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
+    // 256 cases by default; `PROPTEST_CASES=N` runs more.
     #[test]
     fn round_trips_hold_on_generated_workflows(document in workflow()) {
         let json = write_document(&document);

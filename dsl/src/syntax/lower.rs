@@ -121,7 +121,7 @@ impl<'a> Lowerer<'a> {
         let body = body.map(|b| {
             let open = b.child(0).map_or(b.start_byte(), |c| c.end_byte());
             let close = b
-                .child(b.child_count().saturating_sub(1) as u32)
+                .child(b.child_count().saturating_sub(1))
                 .filter(|c| c.kind() == "}" && !c.is_missing())
                 .map_or(b.end_byte(), |c| c.start_byte());
             (open, close)
@@ -1400,11 +1400,7 @@ impl<'a> Lowerer<'a> {
             }
             | BlockKind::Plugin {
                 properties: slot, ..
-            } => {
-                if !properties.is_empty() {
-                    *slot = Some(properties);
-                }
-            }
+            } if !properties.is_empty() => *slot = Some(properties),
             BlockKind::Hybrid {
                 template,
                 parameters,
@@ -1496,6 +1492,10 @@ impl<'a> Lowerer<'a> {
     fn lower_port(&mut self, node: Node) -> Option<Port> {
         let name = self.name(field(node, "name")?);
         let Some(ty) = field(node, "type").and_then(|t| self.type_ref(t)) else {
+            if node.has_error() {
+                // The syntax error already says what is wrong with this port.
+                return None;
+            }
             self.diagnostics.push(
                 Diagnostic::error(
                     "missing-type",
