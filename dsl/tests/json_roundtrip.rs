@@ -461,7 +461,17 @@ fn not_well_formed_files_are_errors() {
         assert_eq!(at, "\"b\"");
     }
     let text = wf(r#""blocks":{"b":{"type":"plugin"}}"#);
-    assert_eq!(errors(&text).len(), 2);
+    one_error(
+        &text,
+        "missing-key",
+        "plugin block `b` has no `plugin` or `block_type`",
+    );
+    let text = wf(r#""connections":[{"id":"x","source_block":"a"}]"#);
+    one_error(
+        &text,
+        "missing-key",
+        "connection `x` has no `source_port`, `target_block` or `target_port`",
+    );
     let text = wf(r#""blocks":{"b":{"type":"code","language":5}}"#);
     one_error(
         &text,

@@ -38,8 +38,9 @@ pub const BLOCK_IDENTITY_KEYS: &[&str] =
 pub const PORT_IDENTITY_KEYS: &[&str] = &["name", "type"];
 
 /// Connection keys read by [`read_connection`] and refused by [`apply_connection_field`].
-pub const CONNECTION_IDENTITY_KEYS: &[&str] =
-    &["source_block", "source_port", "target_block", "target_port"];
+pub const CONNECTION_IDENTITY_KEYS: &[&str] = &CONNECTION_KEYS;
+
+const CONNECTION_KEYS: [&str; 4] = ["source_block", "source_port", "target_block", "target_port"];
 
 /// Parameter keys read by [`read_parameter`] and refused by [`apply_parameter_field`].
 pub const PARAMETER_IDENTITY_KEYS: &[&str] = &["name"];
@@ -405,35 +406,46 @@ fn find<'a>(members: &'a [Member], key: &str) -> Option<&'a Member> {
     members.iter().rev().find(|m| m.key.value == key)
 }
 
-/// A required string member: a `missing-key` error at `missing_at` when absent, a
-/// `wrong-json-type` error when not a string.
-fn required_str(
+/// Required string members: one `missing-key` error at `missing_at` naming all the absent
+/// keys, a `wrong-json-type` error for each one that is not a string. `Some` only when all fit.
+fn required_strs<const N: usize>(
     members: &[Member],
-    key: &str,
+    keys: [&str; N],
     place: &str,
     missing_at: Span,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Str> {
-    match find(members, key) {
-        None => {
-            diags.push(Diagnostic::error(
-                MISSING_KEY,
-                format!("{place} has no `{key}`"),
-                missing_at,
-            ));
-            None
-        }
-        Some(member) => {
-            let fit = fit_str(&member.value);
-            if fit.is_none() {
-                diags.push(wrong_type(
+) -> Option<[Str; N]> {
+    let mut found = Vec::with_capacity(N);
+    let mut missing = Vec::new();
+    for key in keys {
+        match find(members, key) {
+            None => missing.push(key),
+            Some(member) => match fit_str(&member.value) {
+                Some(value) => found.push(value),
+                None => diags.push(wrong_type(
                     &format!("`{key}` of {place}"),
                     "a string",
                     &member.value,
-                ));
-            }
-            fit
+                )),
+            },
         }
+    }
+    if !missing.is_empty() {
+        diags.push(Diagnostic::error(
+            MISSING_KEY,
+            format!("{place} has no {}", or_list(&missing)),
+            missing_at,
+        ));
+    }
+    found.try_into().ok()
+}
+
+/// "`a`", "`a` or `b`", "`a`, `b` or `c`".
+fn or_list(keys: &[&str]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.concat(),
     }
 }
 
@@ -813,13 +825,8 @@ pub fn read_block(
         return None;
     };
     let mut need = |key: &str| {
-        required_str(
-            members,
-            key,
-            &format!("{type_name} block `{}`", id.value),
-            id.span,
-            diags,
-        )
+        let place = format!("{type_name} block `{}`", id.value);
+        required_strs(members, [key], &place, id.span, diags).map(|[value]| value)
     };
     let kind = match type_name {
         "visual" => BlockKind::Visual {
@@ -847,11 +854,12 @@ pub fn read_block(
             fallback_behavior: None,
         },
         "plugin" => {
-            let plugin = need("plugin");
-            let block_type = need("block_type");
+            let place = format!("plugin block `{}`", id.value);
+            let [plugin, block_type] =
+                required_strs(members, ["plugin", "block_type"], &place, id.span, diags)?;
             BlockKind::Plugin {
-                plugin: plugin?,
-                block_type: block_type?,
+                plugin,
+                block_type,
                 properties: None,
             }
         }
@@ -1037,9 +1045,7 @@ pub fn read_port(node: &JsonNode, place: &str, diags: &mut Vec<Diagnostic>) -> O
         diags.push(wrong_type(place, "an object", node));
         return None;
     };
-    let name = required_str(members, "name", place, node.span, diags);
-    let ty = required_str(members, "type", place, node.span, diags);
-    let (name, ty) = (name?, ty?);
+    let [name, ty] = required_strs(members, ["name", "type"], place, node.span, diags)?;
     let mut port = Port {
         span: node.span,
         name,
@@ -1086,18 +1092,15 @@ pub fn read_connection(
         diags.push(wrong_type(place, "an object", node));
         return None;
     };
-    let mut endpoint = |key: &str| required_str(members, key, place, node.span, diags);
-    let source_block = endpoint("source_block");
-    let source_port = endpoint("source_port");
-    let target_block = endpoint("target_block");
-    let target_port = endpoint("target_port");
+    let [source_block, source_port, target_block, target_port] =
+        required_strs(members, CONNECTION_KEYS, place, node.span, diags)?;
     let mut connection = Connection {
         span: node.span,
         id: None,
-        source_block: source_block?,
-        source_port: source_port?,
-        target_block: target_block?,
-        target_port: target_port?,
+        source_block,
+        source_port,
+        target_block,
+        target_port,
         data_type: None,
         transform: None,
         extra: Vec::new(),
