@@ -37,6 +37,8 @@ fn parse_boxed(text: &str) -> PResult<JsonNode> {
         bytes: text.as_bytes(),
         pos: start,
         depth: 0,
+        member_stack: Vec::new(),
+        item_stack: Vec::new(),
     };
     parser.skip_ws();
     if parser.pos >= parser.bytes.len() {
@@ -52,11 +54,29 @@ fn parse_boxed(text: &str) -> PResult<JsonNode> {
     Ok(value)
 }
 
+/// Bytes that end a run of plain string content: `"`, `\\` and control characters.
+static STOPS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = true;
+        i += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
+    /// Members of the open objects, innermost last (one buffer reused for all objects, so each
+    /// object's `Vec` is allocated once at its exact size).
+    member_stack: Vec<Member>,
+    /// Items of the open arrays, likewise.
+    item_stack: Vec<JsonNode>,
 }
 
 /// What kind of container is open, for messages.
@@ -206,13 +226,13 @@ impl<'a> Parser<'a> {
         let open = self.pos;
         self.enter(Container::Object)?;
         self.pos += 1;
-        let mut members = Vec::new();
+        let base = self.member_stack.len();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
             self.depth -= 1;
             return Ok(JsonNode::new(
-                JsonKind::Object(members),
+                JsonKind::Object(Vec::new()),
                 Span::new(open, self.pos),
             ));
         }
@@ -245,7 +265,7 @@ impl<'a> Parser<'a> {
             }
             let value = self.value()?;
             let span = Span::new(key_span.start, value.span.end);
-            members.push(Member {
+            self.member_stack.push(Member {
                 key: Spanned::new(key, key_span),
                 value,
                 span,
@@ -278,6 +298,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        let members = self.member_stack.split_off(base);
         Ok(JsonNode::new(
             JsonKind::Object(members),
             Span::new(open, self.pos),
@@ -288,13 +309,13 @@ impl<'a> Parser<'a> {
         let open = self.pos;
         self.enter(Container::Array)?;
         self.pos += 1;
-        let mut items = Vec::new();
+        let base = self.item_stack.len();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
             self.depth -= 1;
             return Ok(JsonNode::new(
-                JsonKind::Array(items),
+                JsonKind::Array(Vec::new()),
                 Span::new(open, self.pos),
             ));
         }
@@ -310,7 +331,8 @@ impl<'a> Parser<'a> {
             if self.peek() == Some(b']') || self.peek() == Some(b',') {
                 return Err(Box::new(self.unexpected(expected_value)));
             }
-            items.push(self.value()?);
+            let item = self.value()?;
+            self.item_stack.push(item);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => {
@@ -339,6 +361,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        let items = self.item_stack.split_off(base);
         Ok(JsonNode::new(
             JsonKind::Array(items),
             Span::new(open, self.pos),
@@ -395,15 +418,15 @@ impl<'a> Parser<'a> {
 
     /// The end of the run of string bytes that need no processing, starting at `from`.
     fn plain_run_end(&self, from: usize) -> usize {
-        let mut i = from;
-        let bytes = self.bytes;
-        while let Some(&b) = bytes.get(i) {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                break;
+        match self.bytes.get(from..) {
+            Some(rest) => {
+                from + rest
+                    .iter()
+                    .position(|&b| STOPS[b as usize])
+                    .unwrap_or(rest.len())
             }
-            i += 1;
+            None => from,
         }
-        i
     }
 
     /// One escape sequence at the current `\`.

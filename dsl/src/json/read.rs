@@ -38,8 +38,9 @@ pub const BLOCK_IDENTITY_KEYS: &[&str] =
 pub const PORT_IDENTITY_KEYS: &[&str] = &["name", "type"];
 
 /// Connection keys read by [`read_connection`] and refused by [`apply_connection_field`].
-pub const CONNECTION_IDENTITY_KEYS: &[&str] =
-    &["source_block", "source_port", "target_block", "target_port"];
+pub const CONNECTION_IDENTITY_KEYS: &[&str] = &CONNECTION_KEYS;
+
+const CONNECTION_KEYS: [&str; 4] = ["source_block", "source_port", "target_block", "target_port"];
 
 /// Parameter keys read by [`read_parameter`] and refused by [`apply_parameter_field`].
 pub const PARAMETER_IDENTITY_KEYS: &[&str] = &["name"];
@@ -405,35 +406,46 @@ fn find<'a>(members: &'a [Member], key: &str) -> Option<&'a Member> {
     members.iter().rev().find(|m| m.key.value == key)
 }
 
-/// A required string member: a `missing-key` error at `missing_at` when absent, a
-/// `wrong-json-type` error when not a string.
-fn required_str(
+/// Required string members: one `missing-key` error at `missing_at` naming all the absent
+/// keys, a `wrong-json-type` error for each one that is not a string. `Some` only when all fit.
+fn required_strs<const N: usize>(
     members: &[Member],
-    key: &str,
+    keys: [&str; N],
     place: &str,
     missing_at: Span,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Str> {
-    match find(members, key) {
-        None => {
-            diags.push(Diagnostic::error(
-                MISSING_KEY,
-                format!("{place} has no `{key}`"),
-                missing_at,
-            ));
-            None
-        }
-        Some(member) => {
-            let fit = fit_str(&member.value);
-            if fit.is_none() {
-                diags.push(wrong_type(
+) -> Option<[Str; N]> {
+    let mut found = Vec::with_capacity(N);
+    let mut missing = Vec::new();
+    for key in keys {
+        match find(members, key) {
+            None => missing.push(key),
+            Some(member) => match fit_str(&member.value) {
+                Some(value) => found.push(value),
+                None => diags.push(wrong_type(
                     &format!("`{key}` of {place}"),
                     "a string",
                     &member.value,
-                ));
-            }
-            fit
+                )),
+            },
         }
+    }
+    if !missing.is_empty() {
+        diags.push(Diagnostic::error(
+            MISSING_KEY,
+            format!("{place} has no {}", or_list(&missing)),
+            missing_at,
+        ));
+    }
+    found.try_into().ok()
+}
+
+/// "`a`", "`a` or `b`", "`a`, `b` or `c`".
+fn or_list(keys: &[&str]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.concat(),
     }
 }
 
@@ -813,13 +825,8 @@ pub fn read_block(
         return None;
     };
     let mut need = |key: &str| {
-        required_str(
-            members,
-            key,
-            &format!("{type_name} block `{}`", id.value),
-            id.span,
-            diags,
-        )
+        let place = format!("{type_name} block `{}`", id.value);
+        required_strs(members, [key], &place, id.span, diags).map(|[value]| value)
     };
     let kind = match type_name {
         "visual" => BlockKind::Visual {
@@ -847,11 +854,12 @@ pub fn read_block(
             fallback_behavior: None,
         },
         "plugin" => {
-            let plugin = need("plugin");
-            let block_type = need("block_type");
+            let place = format!("plugin block `{}`", id.value);
+            let [plugin, block_type] =
+                required_strs(members, ["plugin", "block_type"], &place, id.span, diags)?;
             BlockKind::Plugin {
-                plugin: plugin?,
-                block_type: block_type?,
+                plugin,
+                block_type,
                 properties: None,
             }
         }
@@ -1037,9 +1045,7 @@ pub fn read_port(node: &JsonNode, place: &str, diags: &mut Vec<Diagnostic>) -> O
         diags.push(wrong_type(place, "an object", node));
         return None;
     };
-    let name = required_str(members, "name", place, node.span, diags);
-    let ty = required_str(members, "type", place, node.span, diags);
-    let (name, ty) = (name?, ty?);
+    let [name, ty] = required_strs(members, ["name", "type"], place, node.span, diags)?;
     let mut port = Port {
         span: node.span,
         name,
@@ -1086,18 +1092,15 @@ pub fn read_connection(
         diags.push(wrong_type(place, "an object", node));
         return None;
     };
-    let mut endpoint = |key: &str| required_str(members, key, place, node.span, diags);
-    let source_block = endpoint("source_block");
-    let source_port = endpoint("source_port");
-    let target_block = endpoint("target_block");
-    let target_port = endpoint("target_port");
+    let [source_block, source_port, target_block, target_port] =
+        required_strs(members, CONNECTION_KEYS, place, node.span, diags)?;
     let mut connection = Connection {
         span: node.span,
         id: None,
-        source_block: source_block?,
-        source_port: source_port?,
-        target_block: target_block?,
-        target_port: target_port?,
+        source_block,
+        source_port,
+        target_block,
+        target_port,
         data_type: None,
         transform: None,
         extra: Vec::new(),
@@ -1230,5 +1233,195 @@ pub fn apply_model_config_field(
         "max_tokens" => put(&mut c.max_tokens, fit_num(value), member, &mut c.extra),
         "timeout" => put(&mut c.timeout, fit_num(value), member, &mut c.extra),
         _ => push_extra(&mut c.extra, member),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::write::{block_value, port_value};
+
+    /// The one member of `{"key": value}` written as `member_text`.
+    fn member(member_text: &str) -> Member {
+        let node = parse(&format!("{{{member_text}}}")).expect("valid json");
+        match node.kind {
+            JsonKind::Object(mut members) if members.len() == 1 => members.remove(0),
+            _ => panic!("not one member: {member_text}"),
+        }
+    }
+
+    fn block(json: &str) -> Block {
+        let node = parse(json).expect("valid json");
+        let mut diags = Vec::new();
+        let block = read_block(
+            Spanned::new("b".into(), Span::default()),
+            node.span,
+            &node,
+            &mut diags,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        block.expect("a block")
+    }
+
+    fn keys(extra: &[Extra]) -> Vec<&str> {
+        extra.iter().map(|e| e.key.value.as_str()).collect()
+    }
+
+    #[test]
+    fn kind_specific_keys_follow_the_kind() {
+        let mut diags = Vec::new();
+        let mut visual = block(r#"{"type": "visual", "block_type": "t"}"#);
+        apply_block_field(&mut visual, &member(r#""source_code": "x""#), &mut diags);
+        apply_block_field(&mut visual, &member(r#""language": "python""#), &mut diags);
+        assert!(diags.is_empty());
+        assert_eq!(keys(&visual.extra), ["source_code", "language"]);
+
+        let mut code = block(r#"{"type": "code", "language": "python"}"#);
+        apply_block_field(&mut code, &member(r#""source_code": "x""#), &mut diags);
+        apply_block_field(&mut code, &member(r#""block_type": "t""#), &mut diags);
+        assert!(
+            matches!(&code.kind, BlockKind::Code { source_code: Some(s), .. } if s.value == "x")
+        );
+        assert_eq!(keys(&code.extra), ["block_type"]);
+        let value = block_value(&code);
+        let order: Vec<&String> = value.as_object().expect("object").keys().collect();
+        assert_eq!(order, ["type", "language", "source_code", "block_type"]);
+    }
+
+    #[test]
+    fn identity_keys_are_refused() {
+        let mut diags = Vec::new();
+        let mut code = block(r#"{"type": "code", "language": "python"}"#);
+        apply_block_field(&mut code, &member(r#""language": "rust""#), &mut diags);
+        apply_block_field(&mut code, &member(r#""type": "ai""#), &mut diags);
+        assert_eq!(diags.len(), 2);
+        assert!(diags.iter().all(|d| d.code == IDENTITY_KEY));
+        assert!(
+            matches!(&code.kind, BlockKind::Code { language, .. } if language.value == "python")
+        );
+        assert!(code.extra.is_empty());
+
+        let node = parse(r#"{"name": "p", "type": "String"}"#).expect("json");
+        let mut port = read_port(&node, "port", &mut diags).expect("port");
+        apply_port_field(&mut port, &member(r#""name": "q""#), &mut diags);
+        let node = parse(
+            r#"{"source_block": "a", "source_port": "b", "target_block": "c", "target_port": "d"}"#,
+        )
+        .expect("json");
+        let mut connection = read_connection(&node, "connection", &mut diags).expect("connection");
+        apply_connection_field(
+            &mut connection,
+            &member(r#""target_port": "e""#),
+            &mut diags,
+        );
+        let node = parse(r#"{"name": "p"}"#).expect("json");
+        let mut parameter = read_parameter(&node, &mut diags).expect("parameter");
+        apply_parameter_field(&mut parameter, &member(r#""name": "q""#), &mut diags);
+        assert_eq!(diags.len(), 5);
+        assert_eq!(port.name.value, "p");
+        assert_eq!(connection.target_port.value, "d");
+        assert_eq!(parameter.name.value, "p");
+    }
+
+    #[test]
+    fn a_later_member_replaces_an_earlier_one() {
+        let mut diags = Vec::new();
+        let mut b = block(r#"{"type": "ai", "name": "A"}"#);
+        apply_block_field(&mut b, &member(r#""name": null"#), &mut diags);
+        assert!(b.name.is_none());
+        assert_eq!(keys(&b.extra), ["name"]);
+        apply_block_field(&mut b, &member(r#""name": "B""#), &mut diags);
+        assert_eq!(b.name.as_ref().map(|n| n.value.as_str()), Some("B"));
+        assert!(b.extra.is_empty());
+        apply_block_field(&mut b, &member(r#""x": 1"#), &mut diags);
+        apply_block_field(&mut b, &member(r#""y": 1"#), &mut diags);
+        apply_block_field(&mut b, &member(r#""x": 2"#), &mut diags);
+        assert_eq!(keys(&b.extra), ["x", "y"]);
+        assert_eq!(b.extra[0].value.value, serde_json::json!(2));
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn port_fields() {
+        let mut diags = Vec::new();
+        let node = parse(r#"{"name": "p", "type": "Optional[ String ]"}"#).expect("json");
+        let mut port = read_port(&node, "port", &mut diags).expect("port");
+        assert_eq!(port.ty.text, "Optional[ String ]");
+        apply_port_field(&mut port, &member(r#""required": false"#), &mut diags);
+        apply_port_field(&mut port, &member(r#""default": null"#), &mut diags);
+        apply_port_field(&mut port, &member(r#""description": 5"#), &mut diags);
+        assert_eq!(port.required.as_ref().map(|r| r.value), Some(false));
+        assert_eq!(port.default.as_ref().map(|d| &d.value), Some(&Json::Null));
+        assert_eq!(keys(&port.extra), ["description"]);
+        let text = serde_json::to_string(&port_value(&port)).expect("print");
+        assert_eq!(
+            text,
+            r#"{"name":"p","type":"Optional[ String ]","required":false,"description":5,"default":null}"#
+        );
+    }
+
+    #[test]
+    fn model_config_provider_raw_is_written_in_place() {
+        let mut diags = Vec::new();
+        let node = parse(r#"{"provider": "Anthropic", "model": "m"}"#).expect("json");
+        let mut config = read_model_config(&node, &mut diags).expect("config");
+        apply_model_config_field(&mut config, &member(r#""provider": "Gemini""#), &mut diags);
+        let mut b = block(r#"{"type": "ai"}"#);
+        if let BlockKind::Ai { model_config, .. } = &mut b.kind {
+            *model_config = Some(config);
+        }
+        let text = serde_json::to_string(&block_value(&b)).expect("print");
+        assert_eq!(
+            text,
+            r#"{"type":"ai","model_config":{"provider":"Gemini","model":"m"}}"#
+        );
+        let node = parse(r#"{"provider": "Gemini"}"#).expect("json");
+        assert!(read_model_config(&node, &mut diags).is_none());
+        let node = parse(r#"{"provider": {"Local": {"endpoint": 5}}}"#).expect("json");
+        assert!(read_model_config(&node, &mut diags).is_none());
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn shapes() {
+        let fits = |text: &str| fit_error_action(&parse(text).expect("json")).is_some();
+        assert!(fits(r#""Stop""#) && fits(r#""Continue""#) && fits(r#"{"Retry": 3}"#));
+        assert!(
+            !fits(r#""stop""#) && !fits(r#"{"Retry": "3"}"#) && !fits(r#"{"Retry": 3, "x": 1}"#)
+        );
+        let pos = |text: &str| fit_position(&parse(text).expect("json")).is_some();
+        assert!(pos(r#"{"x": 1, "y": 2.5}"#) && pos(r#"{"y": 1, "x": 2}"#));
+        assert!(
+            !pos(r#"{"x": 1}"#) && !pos(r#"{"x": 1, "x": 2}"#) && !pos(r#"{"x": 1, "y": "2"}"#)
+        );
+        let kind = |text: &str| placeholder_kind(&parse(text).expect("json"));
+        assert!(matches!(
+            kind(r#"{"Conditional": {"if_false": "b", "condition": "c", "if_true": "a"}}"#),
+            PlaceholderKind::Conditional { .. }
+        ));
+        assert!(matches!(
+            kind(r#"{"Conditional": {"condition": "c", "if_true": "a"}}"#),
+            PlaceholderKind::Raw(_)
+        ));
+        assert!(matches!(
+            kind(r#"{"Conditional": {"condition": "c", "if_true": "a", "if_true": "b"}}"#),
+            PlaceholderKind::Raw(_)
+        ));
+        assert!(matches!(kind("null"), PlaceholderKind::Raw(_)));
+    }
+
+    #[test]
+    fn top_fields() {
+        let mut doc = Document::default();
+        let mut diags = Vec::new();
+        apply_top_field(&mut doc, &member(r#""format_version": "1""#), &mut diags);
+        apply_top_field(&mut doc, &member(r#""format_version": "1.12""#), &mut diags);
+        assert!(diags.is_empty());
+        apply_top_field(&mut doc, &member(r#""format_version": "1x""#), &mut diags);
+        apply_top_field(&mut doc, &member(r#""format_version": "2""#), &mut diags);
+        assert_eq!(diags.len(), 2);
+        assert!(diags.iter().all(|d| d.code == UNSUPPORTED_FORMAT_VERSION));
+        apply_top_field(&mut doc, &member(r#""generator": {"a": 1}"#), &mut diags);
+        assert_eq!(keys(&doc.extra), ["generator"]);
     }
 }
