@@ -48,74 +48,13 @@ pub const KEYWORDS: &[&str] = &[
 /// The code languages written bare after `=` in a block header (`python`, ...).
 const CODE_LANGUAGES: &[&str] = &["python", "javascript", "shell", "sql", "rust"];
 
-const TOP_KEYS: &[&str] = &["format_version", "workflow"];
-const WORKFLOW_KEYS: &[&str] = &[
-    "id",
-    "name",
-    "description",
-    "version",
-    "created_at",
-    "modified_at",
-    "author",
-    "tags",
-    "types",
-    "blocks",
-    "connections",
-    "variables",
-    "execution_config",
-    "error_handling",
-    "canvas_state",
-    "ui_state",
-];
-/// Every key `format.md` names for a block, whatever its kind, in canonical order.
-const BLOCK_KEYS: &[&str] = &[
-    "type",
-    "block_type",
-    "language",
-    "base_language",
-    "plugin",
-    "name",
-    "description",
-    "position",
-    "properties",
-    "source_code",
-    "dependencies",
-    "error_handling",
-    "template",
-    "parameters",
-    "preview_code",
-    "model_config",
-    "system_prompt",
-    "user_prompt_template",
-    "context_analysis",
-    "output_format",
-    "fallback_behavior",
-    "inputs",
-    "outputs",
-];
-const PORT_KEYS: &[&str] = &["name", "type", "required", "description", "default"];
-const MODEL_KEYS: &[&str] = &["provider", "model", "temperature", "max_tokens", "timeout"];
-const PARAMETER_KEYS: &[&str] = &["name", "type", "value", "default", "description"];
-const CONNECTION_KEYS: &[&str] = &[
-    "id",
-    "source_block",
-    "source_port",
-    "target_block",
-    "target_port",
-    "data_type",
-    "transform",
-];
-const VARIABLE_KEYS: &[&str] = &["type", "value", "description"];
-const CONFIG_KEYS: &[&str] = &[
-    "mode",
-    "max_concurrent_blocks",
-    "timeout",
-    "retry_policy",
-    "logging_level",
-];
-const RETRY_KEYS: &[&str] = &["max_attempts", "backoff"];
-const CANVAS_KEYS: &[&str] = &["zoom", "pan", "selected_blocks"];
-const ERROR_HANDLING_KEYS: &[&str] = &["on_block_error"];
+// The known keys of each object, in canonical order: the JSON writer's lists, so that `@`
+// keys print in the order the writer puts them.
+use crate::json::write::{
+    block_keys, CANVAS_STATE_KEYS as CANVAS_KEYS, CONNECTION_KEYS, ERROR_HANDLING_KEYS,
+    EXECUTION_CONFIG_KEYS as CONFIG_KEYS, MODEL_CONFIG_KEYS as MODEL_KEYS, PARAMETER_KEYS,
+    PORT_KEYS, RETRY_POLICY_KEYS as RETRY_KEYS, TOP_KEYS, VARIABLE_KEYS, WORKFLOW_KEYS,
+};
 
 const MODES: &[(&str, &str)] = &[
     ("Sequential", "sequential"),
@@ -1088,7 +1027,7 @@ impl Printer<'_> {
             empty(block.outputs.as_ref().map(Vec::len)),
             false,
         ));
-        let ats = at_entries(BLOCK_KEYS, synth, &block.extra);
+        let ats = at_entries(block_keys(&block.kind), synth, &block.extra);
         self.at_stmts(4, &anchor, &ats);
 
         // Ports.

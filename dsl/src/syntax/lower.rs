@@ -1269,7 +1269,7 @@ impl<'a> Lowerer<'a> {
                     ) {
                         continue;
                     }
-                    if jread::BLOCK_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
+                    if jread::block_identity_keys(&kind).contains(&member.key.value.as_str()) {
                         self.diagnostics.push(
                             Diagnostic::error(
                                 "identity-key",
@@ -1492,8 +1492,10 @@ impl<'a> Lowerer<'a> {
     fn lower_port(&mut self, node: Node) -> Option<Port> {
         let name = self.name(field(node, "name")?);
         let Some(ty) = field(node, "type").and_then(|t| self.type_ref(t)) else {
-            if node.has_error() {
-                // The syntax error already says what is wrong with this port.
+            let mut cursor = node.walk();
+            let has_colon = node.children(&mut cursor).any(|c| c.kind() == ":");
+            if node.has_error() || has_colon {
+                // A syntax error already says what is wrong with this port.
                 return None;
             }
             self.diagnostics.push(
