@@ -1,7 +1,10 @@
 //! The operations the CLI and the language server share: read either file kind into the
 //! model with its diagnostics, convert, and format.
 
+use std::collections::HashSet;
+
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::line_index::LineIndex;
 use crate::model::{Document, Span};
 use crate::{json, print, syntax};
 
@@ -58,7 +61,18 @@ pub fn analyze(kind: FileKind, text: &str) -> Analysis {
             let tree = syntax::parse(text);
             let mut diagnostics = syntax::syntax_errors(&tree);
             let (document, lowering) = syntax::lower::lower(&tree);
-            diagnostics.extend(lowering);
+            // A line with a syntax error gets no lowering errors: they would be cascades of
+            // the syntax error, which says what is wrong.
+            let index = LineIndex::new(text);
+            let broken_lines: HashSet<usize> = diagnostics
+                .iter()
+                .map(|d| index.line_of(d.span().start))
+                .collect();
+            diagnostics.extend(
+                lowering
+                    .into_iter()
+                    .filter(|d| !broken_lines.contains(&index.line_of(d.span().start))),
+            );
             (Some(document), diagnostics)
         }
         FileKind::Json => json::read_document(text),

@@ -1492,9 +1492,7 @@ impl<'a> Lowerer<'a> {
     fn lower_port(&mut self, node: Node) -> Option<Port> {
         let name = self.name(field(node, "name")?);
         let Some(ty) = field(node, "type").and_then(|t| self.type_ref(t)) else {
-            let mut cursor = node.walk();
-            let has_colon = node.children(&mut cursor).any(|c| c.kind() == ":");
-            if node.has_error() || has_colon {
+            if node.has_error() {
                 // A syntax error already says what is wrong with this port.
                 return None;
             }
