@@ -37,12 +37,16 @@ pub fn generated_workflow(n: usize) -> String {
 
 fn language(c: &mut Criterion) {
     let dsl = generated_workflow(5_000);
-    let json = convert(FileKind::Dsl, FileKind::Json, &dsl).expect("the generated workflow converts").text;
+    let json = convert(FileKind::Dsl, FileKind::Json, &dsl)
+        .expect("the generated workflow converts")
+        .text;
     let mut group = c.benchmark_group("5000 blocks");
     group.sample_size(20);
 
     group.throughput(Throughput::Bytes(dsl.len() as u64));
-    group.bench_function(BenchmarkId::new("parse", "dsl"), |b| b.iter(|| syntax::parse(black_box(&dsl))));
+    group.bench_function(BenchmarkId::new("parse", "dsl"), |b| {
+        b.iter(|| syntax::parse(black_box(&dsl)))
+    });
     group.bench_function(BenchmarkId::new("parse+lower", "dsl"), |b| {
         b.iter(|| analyze(FileKind::Dsl, black_box(&dsl)))
     });
@@ -54,14 +58,18 @@ fn language(c: &mut Criterion) {
     });
 
     group.throughput(Throughput::Bytes(json.len() as u64));
-    group.bench_function(BenchmarkId::new("read", "json"), |b| b.iter(|| analyze(FileKind::Json, black_box(&json))));
+    group.bench_function(BenchmarkId::new("read", "json"), |b| {
+        b.iter(|| analyze(FileKind::Json, black_box(&json)))
+    });
     group.bench_function(BenchmarkId::new("convert", "json->dsl"), |b| {
         b.iter(|| convert(FileKind::Json, FileKind::Dsl, black_box(&json)))
     });
 
     // One character typed in the middle of the file: the editor's keystroke.
     group.throughput(Throughput::Elements(1));
-    let middle = dsl.find("Step 2500").expect("the generated text has a middle block");
+    let middle = dsl
+        .find("Step 2500")
+        .expect("the generated text has a middle block");
     let tree = syntax::parse(&dsl);
     group.bench_function(BenchmarkId::new("incremental reparse", "1 char"), |b| {
         b.iter_batched(

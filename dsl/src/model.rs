@@ -13,6 +13,8 @@
 //!   verbatim as a string literal.
 //! - Numbers are `serde_json::Number`, which keeps integers and floats apart (`1` vs `1.0`).
 
+use std::collections::{HashMap, VecDeque};
+
 use serde_json::Number;
 
 /// A JSON value; maps keep the file's key order (`serde_json` with `preserve_order`).
@@ -449,6 +451,57 @@ impl Connection {
     }
 }
 
+/// The position of the first block with each id (later duplicates are the checker's concern).
+pub fn first_blocks(blocks: &[Block]) -> HashMap<&str, usize> {
+    let mut index = HashMap::with_capacity(blocks.len());
+    for (i, block) in blocks.iter().enumerate() {
+        index.entry(block.id.value.as_str()).or_insert(i);
+    }
+    index
+}
+
+/// The type text of the port a connection reads: the first output of that name of the first
+/// block of that id. A connection written in the DSL without `data_type` gets it, and the
+/// printer leaves out a `data_type` equal to it.
+pub fn source_port_type<'a>(
+    blocks: &'a [Block],
+    first: &HashMap<&str, usize>,
+    connection: &Connection,
+) -> Option<&'a str> {
+    let block = &blocks[*first.get(connection.source_block.value.as_str())?];
+    block
+        .outputs
+        .as_deref()?
+        .iter()
+        .find(|port| port.name.value == connection.source_port.value)
+        .map(|port| port.ty.text.as_str())
+}
+
+/// Applies `connection_order`: `text_ids` are the effective ids of the connections in text
+/// order; each id of `order` takes the first connection with that id not yet taken, and the
+/// connections it does not name follow in text order. Returns the new order (indices into
+/// `text_ids`) and the positions in `order` of ids that matched no connection.
+pub fn apply_connection_order(text_ids: &[String], order: &[&str]) -> (Vec<usize>, Vec<usize>) {
+    let mut by_id: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (i, id) in text_ids.iter().enumerate() {
+        by_id.entry(id.as_str()).or_default().push_back(i);
+    }
+    let mut taken = vec![false; text_ids.len()];
+    let mut ordered = Vec::with_capacity(text_ids.len());
+    let mut unmatched = Vec::new();
+    for (position, id) in order.iter().enumerate() {
+        match by_id.get_mut(id).and_then(VecDeque::pop_front) {
+            Some(i) => {
+                taken[i] = true;
+                ordered.push(i);
+            }
+            None => unmatched.push(position),
+        }
+    }
+    ordered.extend((0..text_ids.len()).filter(|&i| !taken[i]));
+    (ordered, unmatched)
+}
+
 /// One entry of `workflow.variables`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Variable {
@@ -532,7 +585,9 @@ pub struct CanvasState {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Trivia {
     /// Comments by anchor, in the order the anchors were first seen.
-    pub comments: Vec<(String, Comments)>,
+    comments: Vec<(String, Comments)>,
+    /// Position of each anchor in `comments`.
+    index: HashMap<String, usize>,
 }
 
 impl Trivia {
@@ -543,23 +598,27 @@ impl Trivia {
 
     /// The comments attached at `anchor`, if any.
     pub fn get(&self, anchor: &str) -> Option<&Comments> {
-        self.comments
-            .iter()
-            .find(|(key, _)| key == anchor)
-            .map(|(_, comments)| comments)
+        self.index.get(anchor).map(|&i| &self.comments[i].1)
     }
 
     /// The comments at `anchor`, created empty if needed.
     pub fn entry(&mut self, anchor: &str) -> &mut Comments {
-        let index = match self.comments.iter().position(|(key, _)| key == anchor) {
-            Some(index) => index,
+        let index = match self.index.get(anchor) {
+            Some(&index) => index,
             None => {
                 self.comments
                     .push((anchor.to_string(), Comments::default()));
+                self.index
+                    .insert(anchor.to_string(), self.comments.len() - 1);
                 self.comments.len() - 1
             }
         };
         &mut self.comments[index].1
+    }
+
+    /// Every anchor and its comments, in the order the anchors were first seen.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Comments)> {
+        self.comments.iter().map(|(anchor, c)| (anchor.as_str(), c))
     }
 
     /// The number of comment lines held.
@@ -568,6 +627,16 @@ impl Trivia {
             .iter()
             .map(|(_, c)| c.leading.len() + usize::from(c.trailing.is_some()))
             .sum()
+    }
+}
+
+impl FromIterator<(String, Comments)> for Trivia {
+    fn from_iter<I: IntoIterator<Item = (String, Comments)>>(items: I) -> Trivia {
+        let mut trivia = Trivia::default();
+        for (anchor, comments) in items {
+            *trivia.entry(&anchor) = comments;
+        }
+        trivia
     }
 }
 

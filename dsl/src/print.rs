@@ -9,9 +9,10 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{
-    Block, BlockKind, CanvasState, Connection, Document, ErrorAction, ExecutionConfig, Extra, Json,
-    ModelConfig, Parameter, PlaceholderKind, Port, Position, Provider, RetryPolicy, Str, Trivia,
-    TypeRef, Variable, Workflow, WorkflowErrorHandling,
+    apply_connection_order, first_blocks, source_port_type, Block, BlockKind, CanvasState,
+    Connection, Document, ErrorAction, ExecutionConfig, Extra, Json, ModelConfig, Parameter,
+    PlaceholderKind, Port, Position, Provider, RetryPolicy, Str, Trivia, TypeRef, Variable,
+    Workflow, WorkflowErrorHandling,
 };
 use crate::types::{self, Type};
 
@@ -83,6 +84,7 @@ pub fn print_document(doc: &Document) -> String {
         out: String::new(),
         trivia: &doc.trivia,
         used: HashSet::new(),
+        first: first_blocks(doc.workflow.blocks.as_deref().unwrap_or(&[])),
     };
     printer.document(doc);
     printer.out
@@ -322,19 +324,17 @@ struct Placement {
 fn place_connections(wf: &Workflow) -> Placement {
     let blocks = wf.blocks.as_deref().unwrap_or(&[]);
     let conns = wf.connections.as_deref().unwrap_or(&[]);
+    let first = first_blocks(blocks);
     let mut inputs: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
     let mut connects = Vec::new();
     for (k, c) in conns.iter().enumerate() {
-        let target = blocks
-            .iter()
-            .position(|b| b.id.value == c.target_block.value)
-            .and_then(|bi| {
-                let ports = blocks[bi].inputs.as_deref().unwrap_or(&[]);
-                ports
-                    .iter()
-                    .position(|p| p.name.value == c.target_port.value)
-                    .map(|pi| (bi, pi))
-            });
+        let target = first.get(c.target_block.value.as_str()).and_then(|&bi| {
+            let ports = blocks[bi].inputs.as_deref().unwrap_or(&[]);
+            ports
+                .iter()
+                .position(|p| p.name.value == c.target_port.value)
+                .map(|pi| (bi, pi))
+        });
         match target {
             Some(key) => inputs.entry(key).or_default().push(k),
             None => connects.push(k),
@@ -358,17 +358,11 @@ fn place_connections(wf: &Workflow) -> Placement {
         };
     }
     let ids: Vec<String> = conns.iter().map(Connection::effective_id).collect();
-    // What the lowering does with `connection_order`: each listed id takes the first connection
-    // (in text order) with that id not yet taken; the rest follow in text order.
-    let mut taken = vec![false; conns.len()];
-    let mut rebuilt = Vec::with_capacity(conns.len());
-    for id in &ids {
-        if let Some(&k) = natural.iter().find(|&&k| !taken[k] && ids[k] == *id) {
-            taken[k] = true;
-            rebuilt.push(k);
-        }
-    }
-    rebuilt.extend(natural.iter().filter(|&&k| !taken[k]));
+    // What the lowering will do with `connection_order`.
+    let text_ids: Vec<String> = natural.iter().map(|&k| ids[k].clone()).collect();
+    let order: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let (rebuilt, _) = apply_connection_order(&text_ids, &order);
+    let rebuilt: Vec<usize> = rebuilt.into_iter().map(|i| natural[i]).collect();
     if rebuilt == model {
         Placement {
             inputs,
@@ -390,6 +384,8 @@ struct Printer<'a> {
     out: String,
     trivia: &'a Trivia,
     used: HashSet<String>,
+    /// The first block with each id, for connections' derived `data_type`.
+    first: HashMap<&'a str, usize>,
 }
 
 impl Printer<'_> {
@@ -666,7 +662,7 @@ impl Printer<'_> {
                     print_name(&c.target_block.value),
                     print_name(&c.target_port.value)
                 );
-                let attrs = connection_attrs(c, blocks);
+                let attrs = connection_attrs(c, blocks, &self.first);
                 if !attrs.is_empty() {
                     line.push_str(&format!(" {{ {} }}", attrs.join(", ")));
                 }
@@ -678,9 +674,8 @@ impl Printer<'_> {
         self.comment_lines(2, "w.end");
         let orphans: Vec<String> = self
             .trivia
-            .comments
             .iter()
-            .map(|(anchor, _)| anchor.clone())
+            .map(|(anchor, _)| anchor.to_string())
             .filter(|anchor| anchor != "eof" && !self.used.contains(anchor))
             .collect();
         for anchor in orphans {
@@ -1151,7 +1146,7 @@ impl Printer<'_> {
                         print_name(&c.source_block.value),
                         print_name(&c.source_port.value)
                     );
-                    let attrs = connection_attrs(c, blocks);
+                    let attrs = connection_attrs(c, blocks, &self.first);
                     if !attrs.is_empty() {
                         source.push_str(&format!(" {{ {} }}", attrs.join(", ")));
                     }
@@ -1256,27 +1251,15 @@ fn print_model(model: &ModelConfig) -> String {
     format!("{provider}({})", args.join(", "))
 }
 
-/// The type text of the port a connection comes from: the source block's (first with that id)
-/// first output of that name.
-fn source_type<'b>(c: &Connection, blocks: &'b [Block]) -> Option<&'b str> {
-    let block = blocks.iter().find(|b| b.id.value == c.source_block.value)?;
-    let port = block
-        .outputs
-        .as_deref()?
-        .iter()
-        .find(|p| p.name.value == c.source_port.value)?;
-    Some(&port.ty.text)
-}
-
 /// What a connection's `{ ... }` holds: only what differs from the derived defaults.
-fn connection_attrs(c: &Connection, blocks: &[Block]) -> Vec<String> {
+fn connection_attrs(c: &Connection, blocks: &[Block], first: &HashMap<&str, usize>) -> Vec<String> {
     let mut attrs = Vec::new();
     match &c.id {
         None => attrs.push("id = null".to_string()),
         Some(id) if id.value == c.derived_id() => {}
         Some(id) => attrs.push(format!("id = {}", quote(&id.value))),
     }
-    match (&c.data_type, source_type(c, blocks)) {
+    match (&c.data_type, source_port_type(blocks, first, c)) {
         (None, None) => {}
         (None, Some(_)) => attrs.push("data_type = null".to_string()),
         (Some(ty), Some(derived)) if ty.text == derived => {}

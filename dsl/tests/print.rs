@@ -1079,49 +1079,47 @@ fn comments_at_their_anchors() {
         ..named("W")
     });
     document.format_version = s("1.1");
-    document.trivia = Trivia {
-        comments: vec![
-            (
-                "top.format_version".into(),
-                comments(&["// top"], Some("// fv")),
-            ),
-            (
-                "workflow".into(),
-                comments(&["// before workflow"], Some("// after brace")),
-            ),
-            (
-                "w.version".into(),
-                comments(&["// lead", "// lead 2"], Some("// trail")),
-            ),
-            ("w.config".into(), comments(&[], Some("// config"))),
-            (
-                "w.config.mode".into(),
-                comments(&[], Some("// sequential | parallel")),
-            ),
-            (
-                "w.config.retry_policy.end".into(),
-                comments(&["// nothing here"], None),
-            ),
-            ("w.config.end".into(), comments(&["// end of config"], None)),
-            (
-                "block.0".into(),
-                comments(&["// the block"], Some("// opened")),
-            ),
-            ("block.0.in.0".into(), comments(&[], Some("// port"))),
-            (
-                "block.0.code".into(),
-                comments(&["// code next"], Some("// after fence")),
-            ),
-            ("block.0.end".into(), comments(&["// last in block"], None)),
-            ("conn.0".into(), comments(&["// dangling"], Some("// !"))),
-            (
-                "w.gone".into(),
-                comments(&["// orphan"], Some("// orphan trailing")),
-            ),
-            ("w.end".into(), comments(&["// end of workflow"], None)),
-            ("eof".into(), comments(&["// after everything"], None)),
-        ],
-    };
+    document.trivia = Trivia::from_iter(vec![
+        (
+            "top.format_version".into(),
+            comments(&["// top"], Some("// fv")),
+        ),
+        (
+            "workflow".into(),
+            comments(&["// before workflow"], Some("// after brace")),
+        ),
+        (
+            "w.version".into(),
+            comments(&["// lead", "// lead 2"], Some("// trail")),
+        ),
+        ("w.config".into(), comments(&[], Some("// config"))),
+        (
+            "w.config.mode".into(),
+            comments(&[], Some("// sequential | parallel")),
+        ),
+        (
+            "w.config.retry_policy.end".into(),
+            comments(&["// nothing here"], None),
+        ),
+        ("w.config.end".into(), comments(&["// end of config"], None)),
+        (
+            "block.0".into(),
+            comments(&["// the block"], Some("// opened")),
+        ),
+        ("block.0.in.0".into(), comments(&[], Some("// port"))),
+        (
+            "block.0.code".into(),
+            comments(&["// code next"], Some("// after fence")),
+        ),
+        ("block.0.end".into(), comments(&["// last in block"], None)),
+        ("conn.0".into(), comments(&["// dangling"], Some("// !"))),
+        (
+            "w.gone".into(),
+            comments(&["// orphan"], Some("// orphan trailing")),
+        ),
+        ("w.end".into(), comments(&["// end of workflow"], None)),
+        ("eof".into(), comments(&["// after everything"], None)),
+    ]);
     check(
         &document,
         r#"// top
@@ -1196,9 +1194,8 @@ fn more_at_fallbacks_and_doc_edges() {
         blocks: Some(vec![b, c]),
         ..Workflow::default()
     });
-    document.trivia = Trivia {
-        comments: vec![("eof".into(), comments(&["// bye"], Some("// end")))],
-    };
+    document.trivia =
+        Trivia::from_iter(vec![("eof".into(), comments(&["// bye"], Some("// end")))]);
     check(
         &document,
         r#"workflow {

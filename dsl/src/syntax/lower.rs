@@ -13,6 +13,7 @@ use super::SyntaxTree;
 use crate::diagnostic::Diagnostic;
 use crate::json::read as jread;
 use crate::json::{JsonKind, JsonNode, Member};
+use crate::line_index::LineIndex;
 use crate::model::*;
 use crate::types::{parse_type, Type};
 
@@ -23,6 +24,7 @@ pub fn lower(tree: &SyntaxTree) -> (Document, Vec<Diagnostic>) {
         text: tree.text(),
         diagnostics: Vec::new(),
         statements: Vec::new(),
+        doc_runs: doc_runs(tree),
     };
     let mut document = lowerer.lower_file(tree.root());
     let Lowerer {
@@ -53,6 +55,9 @@ struct Lowerer<'a> {
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
     statements: Vec<Statement>,
+    /// The `///` lines right before each item (after its previous sibling; plain comments
+    /// between them do not break the run), by the item's start byte.
+    doc_runs: HashMap<usize, Vec<Span>>,
 }
 
 fn span_of(node: Node) -> Span {
@@ -512,30 +517,19 @@ impl<'a> Lowerer<'a> {
 
     /// The `///` lines right before `node` (after the previous sibling), as a description.
     fn doc_comment(&mut self, node: Node) -> (Option<Str>, Option<Span>) {
-        let mut docs = Vec::new();
-        let mut previous = node.prev_sibling();
-        while let Some(sibling) = previous {
-            match sibling.kind() {
-                "doc_comment" => docs.push(sibling),
-                "comment" => {}
-                _ => break,
-            }
-            previous = sibling.prev_sibling();
-        }
-        if docs.is_empty() {
+        let Some(docs) = self.doc_runs.get(&node.start_byte()) else {
             return (None, None);
-        }
-        docs.reverse();
+        };
         let lines: Vec<&str> = docs
             .iter()
             .map(|d| {
-                let text = self.node_text(*d);
+                let text = &self.text[d.start..d.end];
                 let text = &text[3..];
                 let text = text.strip_suffix('\r').unwrap_or(text);
                 text.strip_prefix(' ').unwrap_or(text)
             })
             .collect();
-        let span = span_of(docs[0]).cover(span_of(*docs.last().unwrap_or(&docs[0])));
+        let span = docs[0].cover(docs[docs.len() - 1]);
         (Some(Spanned::new(lines.join("\n"), span)), Some(span))
     }
 
@@ -1827,6 +1821,7 @@ impl<'a> Lowerer<'a> {
         pending: PendingConnections,
         order: Option<Vec<Str>>,
     ) -> Vec<Connection> {
+        let first = first_blocks(blocks);
         let mut connections: Vec<Connection> = pending
             .on_ports
             .into_iter()
@@ -1838,59 +1833,37 @@ impl<'a> Lowerer<'a> {
                 }
                 if !written.data_type_written {
                     connection.data_type =
-                        source_port_type(blocks, &connection).map(|text| TypeRef {
-                            text,
+                        source_port_type(blocks, &first, &connection).map(|text| TypeRef {
+                            text: text.to_string(),
                             span: connection.span,
                         });
                 }
                 connection
             })
             .collect();
-        if let Some(order) = order {
-            let mut taken = vec![false; connections.len()];
-            let mut ordered = Vec::with_capacity(connections.len());
-            for id in &order {
-                let found = connections
-                    .iter()
-                    .enumerate()
-                    .position(|(i, c)| !taken[i] && c.effective_id() == id.value);
-                match found {
-                    Some(index) => {
-                        taken[index] = true;
-                        ordered.push(index);
-                    }
-                    None => self.diagnostics.push(Diagnostic::warning(
-                        "unknown-connection-id",
-                        format!(
-                            "`connection_order` names `{}`, which no connection has",
-                            id.value
-                        ),
-                        id.span,
-                    )),
-                }
-            }
-            ordered.extend((0..connections.len()).filter(|i| !taken[*i]));
-            let mut slots: Vec<Option<Connection>> = connections.drain(..).map(Some).collect();
-            connections = ordered
-                .into_iter()
-                .filter_map(|i| slots[i].take())
-                .collect();
+        let Some(order) = order else {
+            return connections;
+        };
+        let text_ids: Vec<String> = connections.iter().map(Connection::effective_id).collect();
+        let listed: Vec<&str> = order.iter().map(|id| id.value.as_str()).collect();
+        let (ordered, unmatched) = apply_connection_order(&text_ids, &listed);
+        for position in unmatched {
+            let id = &order[position];
+            self.diagnostics.push(Diagnostic::warning(
+                "unknown-connection-id",
+                format!(
+                    "`connection_order` names `{}`, which no connection has",
+                    id.value
+                ),
+                id.span,
+            ));
         }
-        connections
+        let mut slots: Vec<Option<Connection>> = connections.drain(..).map(Some).collect();
+        ordered
+            .into_iter()
+            .filter_map(|i| slots[i].take())
+            .collect()
     }
-}
-
-/// The type text of the source port a connection reads: the first output of that name of the
-/// first block of that id.
-pub fn source_port_type(blocks: &[Block], connection: &Connection) -> Option<String> {
-    blocks
-        .iter()
-        .find(|b| b.id.value == connection.source_block.value)?
-        .outputs
-        .as_ref()?
-        .iter()
-        .find(|p| p.name.value == connection.source_port.value)
-        .map(|p| p.ty.text.clone())
 }
 
 #[derive(Default)]
@@ -2002,52 +1975,96 @@ pub fn decode_escapes(raw: &str) -> Result<String, (usize, String)> {
 
 // ---- comments ---------------------------------------------------------------------------
 
+/// Finds, in one pass over the tree, the run of doc comments before each item.
+fn doc_runs(tree: &SyntaxTree) -> HashMap<usize, Vec<Span>> {
+    let mut runs = HashMap::new();
+    let mut stack = vec![tree.root()];
+    while let Some(node) = stack.pop() {
+        let mut cursor = node.walk();
+        let mut run: Vec<Span> = Vec::new();
+        for child in node.children(&mut cursor) {
+            match child.kind() {
+                "doc_comment" => run.push(span_of(child)),
+                "comment" => {}
+                _ => {
+                    if !run.is_empty() {
+                        runs.insert(child.start_byte(), std::mem::take(&mut run));
+                    }
+                    if child.child_count() > 0 && child.kind() != "fenced_string" {
+                        stack.push(child);
+                    }
+                }
+            }
+        }
+    }
+    runs
+}
+
+/// A comment of the text and the body (`{ ... }`) it sits in.
+struct CommentNode {
+    span: Span,
+    is_doc: bool,
+    /// The start byte of the innermost workflow, block or section body holding it.
+    body: Option<usize>,
+}
+
 /// Attaches every plain comment (and every `///` line no item took) to a statement anchor.
 fn attach_comments(
     tree: &SyntaxTree,
     statements: &[Statement],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Trivia {
-    let doc_spans: Vec<Span> = statements.iter().filter_map(|s| s.doc).collect();
     let text = tree.text();
+    let lines = LineIndex::new(text);
+    let line_of = |offset: usize| lines.line_of(offset);
+    // The doc runs items took as descriptions: disjoint, sorted by start.
+    let mut doc_runs: Vec<Span> = statements.iter().filter_map(|s| s.doc).collect();
+    doc_runs.sort();
+    let claimed = |span: Span| {
+        let after = doc_runs.partition_point(|run| run.start <= span.start);
+        after > 0 && span.end <= doc_runs[after - 1].end
+    };
+    // Containers by their body's start byte; statements by container, in text order.
+    let mut containers: HashMap<usize, usize> = HashMap::new();
+    let mut siblings: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, statement) in statements.iter().enumerate() {
+        if let Some((open, _)) = statement.body {
+            containers.insert(open.saturating_sub(1), i);
+        }
+        siblings.entry(&statement.container).or_default().push(i);
+    }
+    for list in siblings.values_mut() {
+        list.sort_by_key(|&i| statements[i].start);
+    }
     let mut trivia = Trivia::default();
-    let comments = collect_comments(tree);
-    let line_of = |offset: usize| text[..offset].bytes().filter(|&b| b == b'\n').count();
-    for (span, is_doc) in comments {
-        if is_doc
-            && doc_spans
-                .iter()
-                .any(|d| d.start <= span.start && span.end <= d.end)
-        {
+    for comment in collect_comments(tree) {
+        let span = comment.span;
+        if comment.is_doc && claimed(span) {
             continue;
         }
         let comment_text = text[span.start..span.end].trim_end().to_string();
-        if is_doc {
+        if comment.is_doc {
             diagnostics.push(
                 Diagnostic::warning("stray-doc-comment", "this doc comment documents nothing", span)
                     .with_help("doc comments go right before a workflow, block, port, `var` or `param`; use `//` for a plain comment"),
             );
         }
         let line = line_of(span.start);
-        // The innermost container whose body holds the comment.
-        let container = statements
-            .iter()
-            .filter(|s| {
-                s.body
-                    .is_some_and(|(open, close)| open <= span.start && span.start <= close)
-            })
-            .max_by_key(|s| s.start)
-            .map_or(String::new(), |s| s.anchor.clone());
-        let container_statement = statements.iter().find(|s| s.anchor == container);
+        let owner = comment
+            .body
+            .and_then(|start| containers.get(&start))
+            .map(|&i| &statements[i]);
+        let container = owner.map_or("", |s| s.anchor.as_str());
+        let empty = Vec::new();
+        let list = siblings.get(container).unwrap_or(&empty);
+        // Statements of the container before and after the comment.
+        let split = list.partition_point(|&i| statements[i].start < span.start);
+        let before = split.checked_sub(1).map(|k| &statements[list[k]]);
+        let next = list.get(split).map(|&i| &statements[i]);
         // Right after the container's `{`, on its line: the container's trailing comment.
-        if let Some(owner) = container_statement {
+        if let (Some(owner), None) = (owner, before) {
             let (open, _) = owner.body.unwrap_or_default();
-            let first_child = statements
-                .iter()
-                .filter(|s| s.container == container)
-                .map(|s| s.start)
-                .min();
-            if line_of(open) == line && first_child.is_none_or(|start| start > span.start) {
+            if line_of(open) == line {
                 let entry = trivia.entry(&owner.anchor);
                 if entry.trailing.is_none() {
                     entry.trailing = Some(comment_text);
@@ -2055,30 +2072,19 @@ fn attach_comments(
                 }
             }
         }
-        let siblings: Vec<&Statement> = statements
-            .iter()
-            .filter(|s| s.container == container)
-            .collect();
-        // Inside a one-line statement (a multi-line list): its leading comment.
-        if let Some(inside) = siblings
-            .iter()
-            .find(|s| s.body.is_none() && s.start < span.start && span.start < s.end)
-        {
-            trivia.entry(&inside.anchor).leading.push(comment_text);
-            continue;
-        }
-        // At the end of the line a statement ends on.
-        if let Some(before) = siblings
-            .iter()
-            .filter(|s| s.end <= span.start)
-            .max_by_key(|s| s.end)
-        {
-            if line_of(before.end.saturating_sub(1).max(before.start)) == line {
+        if let Some(before) = before {
+            // Inside a one-line statement (a multi-line list): its leading comment.
+            if before.body.is_none() && span.start < before.end {
+                trivia.entry(&before.anchor).leading.push(comment_text);
+                continue;
+            }
+            // At the end of the line a statement ends on.
+            if before.end <= span.start
+                && line_of(before.end.saturating_sub(1).max(before.start)) == line
+            {
                 if before.body.is_some() {
-                    trivia
-                        .entry(&format!("{}.end", before.anchor_end_key()))
-                        .leading
-                        .push(comment_text);
+                    let end = container_end_anchor(&before.anchor);
+                    trivia.entry(&end).leading.push(comment_text);
                     continue;
                 }
                 let entry = trivia.entry(&before.anchor);
@@ -2088,33 +2094,20 @@ fn attach_comments(
                 }
             }
         }
-        // Before the next statement of the container.
-        let next = siblings
-            .iter()
-            .filter(|s| s.start > span.start)
-            .min_by_key(|s| s.start);
+        // Before the next statement of the container, else at the container's end.
         match next {
             Some(next) => trivia.entry(&next.anchor).leading.push(comment_text),
             None if container.is_empty() => trivia.entry("eof").leading.push(comment_text),
-            None => {
-                let end = container_end_anchor(&container);
-                trivia.entry(&end).leading.push(comment_text);
-            }
+            None => trivia
+                .entry(&container_end_anchor(container))
+                .leading
+                .push(comment_text),
         }
     }
     trivia
 }
 
-impl Statement {
-    /// The anchor whose `.end` names the end of this container.
-    fn anchor_end_key(&self) -> String {
-        match self.anchor.as_str() {
-            "workflow" => "w".to_string(),
-            other => other.to_string(),
-        }
-    }
-}
-
+/// The anchor of the comments before a container's `}`.
 fn container_end_anchor(container: &str) -> String {
     match container {
         "workflow" => "w.end".to_string(),
@@ -2122,21 +2115,32 @@ fn container_end_anchor(container: &str) -> String {
     }
 }
 
-/// Every `comment` and `doc_comment` node, in order, with whether it is a doc comment.
-fn collect_comments(tree: &SyntaxTree) -> Vec<(Span, bool)> {
+/// Every `comment` and `doc_comment` node in text order, with the body it sits in.
+fn collect_comments(tree: &SyntaxTree) -> Vec<CommentNode> {
     let mut out = Vec::new();
     let mut cursor = tree.root().walk();
+    // The bodies enclosing the cursor, with their depth.
+    let mut bodies: Vec<(usize, usize)> = Vec::new();
+    let mut depth = 0usize;
     // Iterative pre-order walk: deep nesting cannot overflow the stack.
     loop {
         let node = cursor.node();
+        while bodies.last().is_some_and(|&(d, _)| d >= depth) {
+            bodies.pop();
+        }
         match node.kind() {
-            "comment" => out.push((span_of(node), false)),
-            "doc_comment" => out.push((span_of(node), true)),
+            "comment" | "doc_comment" => out.push(CommentNode {
+                span: span_of(node),
+                is_doc: node.kind() == "doc_comment",
+                body: bodies.last().map(|&(_, start)| start),
+            }),
+            "workflow_body" | "block_body" | "section_body" => {
+                bodies.push((depth, node.start_byte()))
+            }
             _ => {}
         }
-        let descend =
-            node.child_count() > 0 && node.kind() != "fenced_string" && cursor.goto_first_child();
-        if descend {
+        if node.child_count() > 0 && node.kind() != "fenced_string" && cursor.goto_first_child() {
+            depth += 1;
             continue;
         }
         loop {
@@ -2146,6 +2150,7 @@ fn collect_comments(tree: &SyntaxTree) -> Vec<(Span, bool)> {
             if !cursor.goto_parent() {
                 return out;
             }
+            depth -= 1;
         }
     }
 }
