@@ -90,7 +90,7 @@ impl PropertyKind {
                 let quoted: Vec<String> = options.iter().map(|o| format!("\"{o}\"")).collect();
                 format!("one of {}", quoted.join(", "))
             }
-            PropertyKind::File { extensions } if extensions.is_empty() => "file path".to_string(),
+            PropertyKind::File { extensions: &[] } => "file path".to_string(),
             PropertyKind::File { extensions } => {
                 format!("file path ({})", extensions.join(", "))
             }
@@ -363,7 +363,11 @@ static BLOCKS: LazyLock<Vec<BlockDef>> = LazyLock::new(|| {
             properties: vec![
                 required(prop("directory", Directory, "The directory to search")),
                 default(
-                    prop("patterns", TextList, "Glob patterns a file name must match (any)"),
+                    prop(
+                        "patterns",
+                        TextList,
+                        "Glob patterns a file name must match (any)",
+                    ),
                     json!(["*"]),
                 ),
                 default(
@@ -416,7 +420,11 @@ static BLOCKS: LazyLock<Vec<BlockDef>> = LazyLock::new(|| {
                 `pattern` (a regular expression when `regex` is true); `invert` keeps the \
                 others instead.",
             properties: vec![
-                required(prop("pattern", Text, "The text (or regular expression) to look for")),
+                required(prop(
+                    "pattern",
+                    Text,
+                    "The text (or regular expression) to look for",
+                )),
                 default(
                     prop("regex", Boolean, "Treat `pattern` as a regular expression"),
                     json!(false),
@@ -449,10 +457,7 @@ static BLOCKS: LazyLock<Vec<BlockDef>> = LazyLock::new(|| {
                     "operation",
                     &["replace", "regex_replace"],
                 ),
-                default(
-                    prop("replace", Text, "The replacement"),
-                    json!(""),
-                ),
+                default(prop("replace", Text, "The replacement"), json!("")),
                 required_when(
                     prop("template", Text, "The template; `{text}` is the input"),
                     "operation",
@@ -537,7 +542,11 @@ static BLOCKS: LazyLock<Vec<BlockDef>> = LazyLock::new(|| {
                 port("b", "Any", "The second value"),
                 optional_port("c", "Any", "An optional third value"),
             ],
-            outputs: vec![port("merged", "List[Any]", "The values, lists flattened one level")],
+            outputs: vec![port(
+                "merged",
+                "List[Any]",
+                "The values, lists flattened one level",
+            )],
         },
     ]
 });
@@ -663,7 +672,10 @@ mod tests {
         assert!(lookup("nope").is_none());
         let find = lookup("find_files").unwrap();
         assert_eq!(find.output("files").unwrap().ty.to_string(), "List[Path]");
-        assert_eq!(find.property("patterns").unwrap().default, Some(json!(["*"])));
+        assert_eq!(
+            find.property("patterns").unwrap().default,
+            Some(json!(["*"]))
+        );
         assert!(language("shell").unwrap().only_special_outputs);
         assert!(language("cobol").is_none());
     }
@@ -672,7 +684,12 @@ mod tests {
     fn defaults_fit_their_kinds_and_required_have_none() {
         for def in blocks() {
             for p in &def.properties {
-                assert!(!(p.required && p.default.is_some()), "{}.{}", def.name, p.name);
+                assert!(
+                    !(p.required && p.default.is_some()),
+                    "{}.{}",
+                    def.name,
+                    p.name
+                );
             }
         }
         let json = to_json();

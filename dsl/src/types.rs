@@ -303,14 +303,14 @@ fn assignable(from: &Type, to: &Type, named: &dyn Fn(&str) -> Option<Type>, dept
         (_, Type::Applied(b, b_args)) if b == "Optional" && b_args.len() == 1 => {
             assignable(from, &b_args[0], named, depth + 1)
         }
-        (Type::Record(from_fields), Type::Record(to_fields)) => {
-            to_fields.iter().all(|(name, to_ty)| {
-                match from_fields.iter().find(|(n, _)| n == name) {
-                    Some((_, from_ty)) => assignable(from_ty, to_ty, named, depth + 1),
-                    None => matches!(to_ty, Type::Applied(c, args) if c == "Optional" && args.len() == 1),
+        (Type::Record(from_fields), Type::Record(to_fields)) => to_fields.iter().all(
+            |(name, to_ty)| match from_fields.iter().find(|(n, _)| n == name) {
+                Some((_, from_ty)) => assignable(from_ty, to_ty, named, depth + 1),
+                None => {
+                    matches!(to_ty, Type::Applied(c, args) if c == "Optional" && args.len() == 1)
                 }
-            })
-        }
+            },
+        ),
         (Type::Record(from_fields), Type::Applied(b, b_args))
             if b == "Dict" && b_args.len() == 2 =>
         {
@@ -385,7 +385,11 @@ fn collect_problems(ty: &Type, is_declared: &dyn Fn(&str) -> bool, out: &mut Vec
 /// True when the JSON `value` is a value of type `ty` (for variable values, port defaults and
 /// parameter values). Unknown names and malformed types accept anything (they are reported
 /// on their own).
-pub fn value_fits(value: &serde_json::Value, ty: &Type, named: &dyn Fn(&str) -> Option<Type>) -> bool {
+pub fn value_fits(
+    value: &serde_json::Value,
+    ty: &Type,
+    named: &dyn Fn(&str) -> Option<Type>,
+) -> bool {
     fits(value, ty, named, 0)
 }
 
@@ -461,7 +465,10 @@ mod tests {
 
     #[test]
     fn errors_name_what_was_expected() {
-        assert_eq!(parse_type("List[").unwrap_err().message, "expected a type name");
+        assert_eq!(
+            parse_type("List[").unwrap_err().message,
+            "expected a type name"
+        );
         assert_eq!(
             parse_type("List[String").unwrap_err().message,
             "expected `,` or `]` in type arguments"
@@ -562,7 +569,10 @@ mod tests {
         assert!(fits(serde_json::json!(null), "String?"));
         assert!(fits(serde_json::json!(["a"]), "List[Path]"));
         assert!(!fits(serde_json::json!([1]), "List[Path]"));
-        assert!(fits(serde_json::json!({"a": 1}), "{a: Integer, b: String?}"));
+        assert!(fits(
+            serde_json::json!({"a": 1}),
+            "{a: Integer, b: String?}"
+        ));
         assert!(!fits(serde_json::json!({"a": "x"}), "{a: Integer}"));
         assert!(fits(serde_json::json!("x"), "Unknown"));
     }

@@ -22,15 +22,15 @@ const COMMON_KEYS: &[(&str, &str)] = &[
     ("inputs", "an array of ports"),
     ("outputs", "an array of ports"),
 ];
-const VISUAL_KEYS: &[(&str, &str)] = &[
-    ("block_type", "a string"),
-    ("properties", "an object"),
-];
+const VISUAL_KEYS: &[(&str, &str)] = &[("block_type", "a string"), ("properties", "an object")];
 const CODE_KEYS: &[(&str, &str)] = &[
     ("language", "a string"),
     ("source_code", "a string"),
     ("dependencies", "an array of strings"),
-    ("error_handling", "\"Stop\", \"Continue\" or {\"Retry\": attempts}"),
+    (
+        "error_handling",
+        "\"Stop\", \"Continue\" or {\"Retry\": attempts}",
+    ),
 ];
 const HYBRID_KEYS: &[(&str, &str)] = &[
     ("base_language", "a string"),
@@ -50,7 +50,10 @@ const PLUGIN_KEYS: &[(&str, &str)] = &[
     ("properties", "an object"),
 ];
 const MODEL_KEYS: &[(&str, &str)] = &[
-    ("provider", "\"Anthropic\", \"OpenAI\" or {\"Local\": {\"endpoint\": url}}"),
+    (
+        "provider",
+        "\"Anthropic\", \"OpenAI\" or {\"Local\": {\"endpoint\": url}}",
+    ),
     ("model", "a string"),
     ("temperature", "a number"),
     ("max_tokens", "an integer"),
@@ -77,11 +80,14 @@ pub(super) fn check(_index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
         } => {
             check_extras(&block.extra, VISUAL_KEYS, out);
             match catalog::lookup(&block_type.value) {
-                Some(def) => check_properties(block, def, properties.as_deref().unwrap_or_default(), out),
+                Some(def) => {
+                    check_properties(block, def, properties.as_deref().unwrap_or_default(), out)
+                }
                 None => {
                     let blocks = catalog::blocks().map(|def| def.name);
                     // A bare DSL kind may also have meant a code language keyword.
-                    let bare = block_type.span.end - block_type.span.start == block_type.value.len();
+                    let bare =
+                        block_type.span.end - block_type.span.start == block_type.value.len();
                     let languages = catalog::languages().map(|l| l.name).filter(|_| bare);
                     let suggestion = d::suggest(&block_type.value, blocks.chain(languages));
                     out.push(d::unknown_block_type(block_type, suggestion));
@@ -112,7 +118,12 @@ pub(super) fn check(_index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_properties(block: &Block, def: &BlockDef, properties: &[Property], out: &mut Vec<Diagnostic>) {
+fn check_properties(
+    block: &Block,
+    def: &BlockDef,
+    properties: &[Property],
+    out: &mut Vec<Diagnostic>,
+) {
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for property in properties {
         if let Some(first) = seen.get(property.key.value.as_str()) {
@@ -145,7 +156,12 @@ fn check_properties(block: &Block, def: &BlockDef, properties: &[Property], out:
             continue;
         }
         if prop_def.required {
-            out.push(d::missing_property(&block.id, prop_def.name, &prop_def.kind.describe(), None));
+            out.push(d::missing_property(
+                &block.id,
+                prop_def.name,
+                &prop_def.kind.describe(),
+                None,
+            ));
         } else if let Some((other, values)) = prop_def.required_when {
             let other_value = value_of(other)
                 .and_then(Value::as_str)
@@ -171,84 +187,130 @@ fn check_value(property: &Property, def: &PropertyDef, out: &mut Vec<Diagnostic>
     match &def.kind {
         PropertyKind::Text | PropertyKind::Directory => {
             if !value.is_string() {
-                out.push(wrong("string"));
+                out.push(wrong("a string"));
             }
         }
         PropertyKind::Boolean => {
             if !value.is_boolean() {
-                out.push(wrong("boolean"));
+                out.push(wrong("a boolean"));
             }
         }
         PropertyKind::Number { min, max } => match value.as_f64() {
-            None => out.push(wrong("number")),
+            None => out.push(wrong("a number")),
             Some(n) => {
                 if min.is_some_and(|min| n < min) || max.is_some_and(|max| n > max) {
-                    out.push(d::property_range(key, span, &value.to_string(), &def.kind.describe()));
+                    out.push(d::property_range(
+                        key,
+                        span,
+                        &value.to_string(),
+                        &def.kind.describe(),
+                    ));
                 }
             }
         },
         PropertyKind::Integer { min, max } => match value.as_i64() {
             None if value.is_u64() => {
                 if max.is_some() {
-                    out.push(d::property_range(key, span, &value.to_string(), &def.kind.describe()));
+                    out.push(d::property_range(
+                        key,
+                        span,
+                        &value.to_string(),
+                        &def.kind.describe(),
+                    ));
                 }
             }
-            None => out.push(wrong("integer")),
+            None => out.push(wrong("an integer")),
             Some(n) => {
                 if min.is_some_and(|min| n < min) || max.is_some_and(|max| n > max) {
-                    out.push(d::property_range(key, span, &value.to_string(), &def.kind.describe()));
+                    out.push(d::property_range(
+                        key,
+                        span,
+                        &value.to_string(),
+                        &def.kind.describe(),
+                    ));
                 }
             }
         },
         PropertyKind::Range { min, max, step } => match value.as_f64() {
-            None => out.push(wrong("number")),
+            None => out.push(wrong("a number")),
             Some(n) => {
                 let steps = (n - min) / step;
                 let on_grid = *step <= 0.0 || (steps - steps.round()).abs() < 1e-9;
                 if n < *min || n > *max || !on_grid {
-                    out.push(d::property_range(key, span, &value.to_string(), &def.kind.describe()));
+                    out.push(d::property_range(
+                        key,
+                        span,
+                        &value.to_string(),
+                        &def.kind.describe(),
+                    ));
                 }
             }
         },
         PropertyKind::Select { options } => match value.as_str() {
-            None => out.push(wrong("string")),
+            None => out.push(wrong("a string")),
             Some(text) if !options.contains(&text) => {
                 let suggestion = d::suggest(text, options.iter().copied());
-                out.push(d::property_value(key, &as_str(), &def.kind.describe(), suggestion));
+                out.push(d::property_value(
+                    key,
+                    &as_str(),
+                    &def.kind.describe(),
+                    suggestion,
+                ));
             }
             Some(_) => {}
         },
         PropertyKind::File { extensions } => match value.as_str() {
-            None => out.push(wrong("string")),
-            Some(text) if !extensions.is_empty() && !extensions.iter().any(|e| text.ends_with(e)) => {
-                out.push(d::property_value(key, &as_str(), &def.kind.describe(), None));
+            None => out.push(wrong("a string")),
+            Some(text)
+                if !extensions.is_empty() && !extensions.iter().any(|e| text.ends_with(e)) =>
+            {
+                out.push(d::property_value(
+                    key,
+                    &as_str(),
+                    &def.kind.describe(),
+                    None,
+                ));
             }
             Some(_) => {}
         },
         PropertyKind::Color => match value.as_str() {
-            None => out.push(wrong("string")),
+            None => out.push(wrong("a string")),
             Some(text) if !is_color(text) => {
-                out.push(d::property_value(key, &as_str(), &def.kind.describe(), None));
+                out.push(d::property_value(
+                    key,
+                    &as_str(),
+                    &def.kind.describe(),
+                    None,
+                ));
             }
             Some(_) => {}
         },
         PropertyKind::Date => match value.as_str() {
-            None => out.push(wrong("string")),
+            None => out.push(wrong("a string")),
             Some(text) if !is_date(text) => {
-                out.push(d::property_value(key, &as_str(), &def.kind.describe(), None));
+                out.push(d::property_value(
+                    key,
+                    &as_str(),
+                    &def.kind.describe(),
+                    None,
+                ));
             }
             Some(_) => {}
         },
         PropertyKind::TextList => {
-            let ok = value.as_array().is_some_and(|items| items.iter().all(Value::is_string));
+            let ok = value
+                .as_array()
+                .is_some_and(|items| items.iter().all(Value::is_string));
             if !ok {
-                out.push(wrong("list of strings"));
+                out.push(wrong("a list of strings"));
             }
         }
         PropertyKind::TextMap => {
-            let ok = value.as_object().is_some_and(|members| members.values().all(Value::is_string));
+            let ok = value
+                .as_object()
+                .is_some_and(|members| members.values().all(Value::is_string));
             if !ok {
-                out.push(wrong("object of strings"));
+                out.push(wrong("an object of strings"));
             }
         }
     }
@@ -285,7 +347,10 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].message, "unknown block type `find_file`");
         assert_eq!(b.at(found[0].span()), "find_file");
-        assert_eq!(found[0].fix.as_ref().unwrap().edits[0].new_text, "find_files");
+        assert_eq!(
+            found[0].fix.as_ref().unwrap().edits[0].new_text,
+            "find_files"
+        );
     }
 
     #[test]
@@ -308,23 +373,32 @@ mod tests {
         assert_eq!(unknown.len(), 1);
         assert_eq!(unknown[0].message, "`find_files` has no property `patern`");
         assert_eq!(b.at(unknown[0].span()), "patern");
-        assert_eq!(unknown[0].fix.as_ref().unwrap().edits[0].new_text, "patterns");
+        assert_eq!(
+            unknown[0].fix.as_ref().unwrap().edits[0].new_text,
+            "patterns"
+        );
 
         let missing = with_code(&doc, "missing-property");
         assert_eq!(missing.len(), 1);
-        assert_eq!(missing[0].message, "block `scan` is missing the required property `directory`");
+        assert_eq!(
+            missing[0].message,
+            "block `scan` is missing the required property `directory`"
+        );
         assert_eq!(b.at(missing[0].span()), "scan");
 
         let ty = with_code(&doc, "property-type");
         assert_eq!(ty.len(), 1);
-        assert_eq!(ty[0].message, "property `recursive` must be a boolean, found a string");
+        assert_eq!(
+            ty[0].message,
+            "property `recursive` must be a boolean, found a string"
+        );
         assert_eq!(b.at(ty[0].span()), "\"yes\"");
 
         let range = with_code(&doc, "property-range");
         assert_eq!(range.len(), 1);
         assert_eq!(
             range[0].message,
-            "property `max_files` is out of range: 0 is not a integer >= 1"
+            "property `max_files` is out of range: expected integer >= 1, found 0"
         );
     }
 
@@ -332,9 +406,25 @@ mod tests {
     fn select_values_and_conditional_requirements() {
         let mut b = B::default();
         let mut doc = clean_pipeline(&mut b);
-        let http = b.visual("get", "http_request", &[("url", json!("https://x")), ("method", json!("get"))], &[], &[]);
-        let replace = b.visual("t", "transform_text", &[("operation", json!("replace"))], &[], &[]);
-        doc.workflow.blocks.as_mut().unwrap().extend([http, replace]);
+        let http = b.visual(
+            "get",
+            "http_request",
+            &[("url", json!("https://x")), ("method", json!("get"))],
+            &[],
+            &[],
+        );
+        let replace = b.visual(
+            "t",
+            "transform_text",
+            &[("operation", json!("replace"))],
+            &[],
+            &[],
+        );
+        doc.workflow
+            .blocks
+            .as_mut()
+            .unwrap()
+            .extend([http, replace]);
         let value = with_code(&doc, "property-value");
         assert_eq!(value.len(), 1);
         assert_eq!(value[0].fix.as_ref().unwrap().edits[0].new_text, "\"GET\"");

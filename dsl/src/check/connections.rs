@@ -18,18 +18,34 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
     let target = index.block(&conn.target_block.value);
     if source.is_none() {
         let suggestion = d::suggest(&conn.source_block.value, block_ids());
-        out.push(d::unknown_source_block(&conn.source_block, conn.span, suggestion));
+        out.push(d::unknown_source_block(
+            &conn.source_block,
+            conn.span,
+            suggestion,
+        ));
     }
     if target.is_none() {
         let suggestion = d::suggest(&conn.target_block.value, block_ids());
-        out.push(d::unknown_target_block(&conn.target_block, conn.span, suggestion));
+        out.push(d::unknown_target_block(
+            &conn.target_block,
+            conn.span,
+            suggestion,
+        ));
     }
     let source_port = source.and_then(|(idx, block)| {
         let ports = index.ports.get(idx)?;
         let port = ports.output(&conn.source_port.value);
         if port.is_none() && !ports.open {
-            let suggestion = d::suggest(&conn.source_port.value, ports.outputs.iter().map(|p| p.name));
-            out.push(d::unknown_source_port(&block.id.value, &conn.source_port, block.id.span, suggestion));
+            let suggestion = d::suggest(
+                &conn.source_port.value,
+                ports.outputs.iter().map(|p| p.name),
+            );
+            out.push(d::unknown_source_port(
+                &block.id.value,
+                &conn.source_port,
+                block.id.span,
+                suggestion,
+            ));
         }
         Some((block, port?))
     });
@@ -37,15 +53,23 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
         let ports = index.ports.get(idx)?;
         let port = ports.input(&conn.target_port.value);
         if port.is_none() && !ports.open {
-            let suggestion = d::suggest(&conn.target_port.value, ports.inputs.iter().map(|p| p.name));
-            out.push(d::unknown_target_port(&block.id.value, &conn.target_port, block.id.span, suggestion));
+            let suggestion =
+                d::suggest(&conn.target_port.value, ports.inputs.iter().map(|p| p.name));
+            out.push(d::unknown_target_port(
+                &block.id.value,
+                &conn.target_port,
+                block.id.span,
+                suggestion,
+            ));
         }
         Some((block, port?))
     });
     let Some((source_block, source_port)) = source_port else {
         return;
     };
-    let Some(source_ty) = &source_port.ty else { return };
+    let Some(source_ty) = &source_port.ty else {
+        return;
+    };
     if let Some(data_type) = &conn.data_type {
         if let Some(parsed) = check_type(index, data_type, out) {
             if parsed != *source_ty {
@@ -62,7 +86,9 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
     let Some((target_block, target_port)) = target_port else {
         return;
     };
-    let Some(target_ty) = &target_port.ty else { return };
+    let Some(target_ty) = &target_port.ty else {
+        return;
+    };
     if !index.assignable(source_ty, target_ty) {
         let from = End {
             name: format!("{}.{}", source_block.id.value, source_port.name),
@@ -97,7 +123,8 @@ fn needs_feeding(port: &PortInfo) -> bool {
 
 /// Inputs of block number `block_idx` fed twice, or required and fed by nothing.
 pub(super) fn check_block_inputs(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) {
-    let (Some(block), Some(ports)) = (index.blocks.get(block_idx), index.ports.get(block_idx)) else {
+    let (Some(block), Some(ports)) = (index.blocks.get(block_idx), index.ports.get(block_idx))
+    else {
         return;
     };
     // A block whose id another block already took is not the target of any connection.
@@ -112,17 +139,27 @@ pub(super) fn check_block_inputs(index: &Index, block_idx: usize, out: &mut Vec<
                 let first_span = index.connections[*first].span;
                 for extra in rest {
                     let name = format!("{}.{}", block.id.value, port.name);
-                    out.push(d::input_fed_twice(&name, index.connections[*extra].span, first_span));
+                    out.push(d::input_fed_twice(
+                        &name,
+                        index.connections[*extra].span,
+                        first_span,
+                    ));
                 }
             }
             _ => match index.variables.get(port.name) {
                 Some(variable) => {
                     let var_ty = variable.ty.as_ref();
                     let parsed = var_ty.and_then(|t| parse_type(&t.text).ok());
-                    if let (Some(var_ty), Some(parsed), Some(port_ty)) = (var_ty, parsed, &port.ty) {
+                    if let (Some(var_ty), Some(parsed), Some(port_ty)) = (var_ty, parsed, &port.ty)
+                    {
                         if !index.assignable(&parsed, port_ty) {
                             let input = port.decl.map_or(&block.id, |decl| &decl.name);
-                            out.push(d::variable_type_mismatch(input, &variable.name, var_ty, port_ty));
+                            out.push(d::variable_type_mismatch(
+                                input,
+                                &variable.name,
+                                var_ty,
+                                port_ty,
+                            ));
                         }
                     }
                 }
@@ -139,7 +176,8 @@ pub(super) fn check_block_inputs(index: &Index, block_idx: usize, out: &mut Vec<
 /// of the block is consumed (a block none of whose outputs are used is a sink: its outputs are
 /// the workflow's results).
 pub(super) fn check_block_outputs(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) {
-    let (Some(block), Some(ports)) = (index.blocks.get(block_idx), index.ports.get(block_idx)) else {
+    let (Some(block), Some(ports)) = (index.blocks.get(block_idx), index.ports.get(block_idx))
+    else {
         return;
     };
     let used = |name: &str| index.consumed.contains(&(block_idx, name));
@@ -173,7 +211,10 @@ mod tests {
         let found = with_code(&doc, "type-mismatch");
         assert_eq!(found.len(), 1);
         let diag = &found[0];
-        assert_eq!(diag.message, "`find.files` is `List[Path]` but `count.n` expects `Number`");
+        assert_eq!(
+            diag.message,
+            "`find.files` is `List[Path]` but `count.n` expects `Number`"
+        );
         assert_eq!(diag.span(), conn_span);
         // The source port is the catalogue's `files`, declared in the block.
         assert_eq!(b.at(diag.labels[1].span), "files List[Path]");
@@ -193,11 +234,17 @@ mod tests {
         let source_block = with_code(&doc, "unknown-source-block");
         assert_eq!(source_block.len(), 1);
         assert_eq!(source_block[0].message, "no block `fnd` to connect from");
-        assert_eq!(source_block[0].fix.as_ref().unwrap().edits[0].new_text, "find");
+        assert_eq!(
+            source_block[0].fix.as_ref().unwrap().edits[0].new_text,
+            "find"
+        );
         let source_port = with_code(&doc, "unknown-source-port");
         assert_eq!(source_port.len(), 1);
         assert_eq!(source_port[0].message, "block `find` has no output `file`");
-        assert_eq!(source_port[0].fix.as_ref().unwrap().edits[0].new_text, "files");
+        assert_eq!(
+            source_port[0].fix.as_ref().unwrap().edits[0].new_text,
+            "files"
+        );
         assert_eq!(with_code(&doc, "unknown-target-block").len(), 1);
         let target_port = with_code(&doc, "unknown-target-port");
         assert_eq!(target_port.len(), 2);
@@ -213,13 +260,19 @@ mod tests {
         let twice = with_code(&doc, "input-fed-twice");
         assert_eq!(twice.len(), 1);
         assert_eq!(twice[0].span(), second_span);
-        assert_eq!(twice[0].message, "input `filter.files` is fed by more than one connection");
+        assert_eq!(
+            twice[0].message,
+            "input `filter.files` is fed by more than one connection"
+        );
 
         // Without the variable, `marker` is unfed.
         doc.workflow.variables = None;
         let unfed = with_code(&doc, "unfed-input");
         assert_eq!(unfed.len(), 1);
-        assert_eq!(unfed[0].message, "input `filter.marker` is required but nothing feeds it");
+        assert_eq!(
+            unfed[0].message,
+            "input `filter.marker` is required but nothing feeds it"
+        );
         assert_eq!(b.at(unfed[0].span()), "marker");
 
         // An optional type or `required: false` is not unfed.
@@ -235,7 +288,10 @@ mod tests {
         doc.workflow.connections.as_mut().unwrap().remove(1);
         let unfed = with_code(&doc, "unfed-input");
         assert_eq!(unfed.len(), 1);
-        assert_eq!(unfed[0].message, "input `save.content` is required but nothing feeds it");
+        assert_eq!(
+            unfed[0].message,
+            "input `save.content` is required but nothing feeds it"
+        );
         assert_eq!(b.at(unfed[0].span()), "content");
         doc.workflow.blocks.as_mut().unwrap()[2].inputs = None;
         let unfed = with_code(&doc, "unfed-input");
@@ -246,7 +302,11 @@ mod tests {
     fn variable_of_the_wrong_type() {
         let mut b = B::default();
         let mut doc = clean_pipeline(&mut b);
-        doc.workflow.variables = Some(vec![b.var("marker", Some("Integer"), Some(serde_json::json!(1)))]);
+        doc.workflow.variables = Some(vec![b.var(
+            "marker",
+            Some("Integer"),
+            Some(serde_json::json!(1)),
+        )]);
         let found = with_code(&doc, "type-mismatch");
         assert_eq!(found.len(), 1);
         assert_eq!(
@@ -267,7 +327,11 @@ mod tests {
         assert_eq!(found[0].severity, crate::diagnostic::Severity::Warning);
 
         let extra = b.port("count", "Integer");
-        doc.workflow.blocks.as_mut().unwrap()[1].outputs.as_mut().unwrap().push(extra);
+        doc.workflow.blocks.as_mut().unwrap()[1]
+            .outputs
+            .as_mut()
+            .unwrap()
+            .push(extra);
         let unused = with_code(&doc, "unused-output");
         assert_eq!(unused.len(), 1);
         assert_eq!(unused[0].message, "output `filter.count` is not used");

@@ -155,7 +155,12 @@ pub fn unknown_property(key: &Str, block_type: &str, suggestion: Option<&str>) -
 }
 
 /// `missing-property`: a required property is absent.
-pub fn missing_property(block_id: &Str, name: &str, kind: &str, because: Option<String>) -> Diagnostic {
+pub fn missing_property(
+    block_id: &Str,
+    name: &str,
+    kind: &str,
+    because: Option<String>,
+) -> Diagnostic {
     let message = match &because {
         Some(reason) => format!(
             "block `{}` is missing the property `{name}`, required {reason}",
@@ -174,10 +179,10 @@ pub fn missing_property(block_id: &Str, name: &str, kind: &str, because: Option<
 pub fn property_type(key: &Str, value_span: Span, expected: &str, found: &str) -> Diagnostic {
     Diagnostic::error(
         "property-type",
-        format!("property `{}` must be a {expected}, found {found}", key.value),
+        format!("property `{}` must be {expected}, found {found}", key.value),
         value_span,
     )
-    .with_primary_message(format!("expected a {expected}"))
+    .with_primary_message(format!("expected {expected}"))
     .with_label(key.span, "")
 }
 
@@ -185,15 +190,23 @@ pub fn property_type(key: &Str, value_span: Span, expected: &str, found: &str) -
 pub fn property_range(key: &Str, value_span: Span, value: &str, expected: &str) -> Diagnostic {
     Diagnostic::error(
         "property-range",
-        format!("property `{}` is out of range: {value} is not a {expected}", key.value),
+        format!(
+            "property `{}` is out of range: expected {expected}, found {value}",
+            key.value
+        ),
         value_span,
     )
-    .with_primary_message(format!("expected a {expected}"))
+    .with_primary_message(format!("expected {expected}"))
 }
 
 /// `property-value`: a string that is not one of a select's options, or that has the wrong
 /// form (a colour, a date, a file extension). `value` is the value as written, for the fix.
-pub fn property_value(key: &Str, value: &Str, expected: &str, suggestion: Option<&str>) -> Diagnostic {
+pub fn property_value(
+    key: &Str,
+    value: &Str,
+    expected: &str,
+    suggestion: Option<&str>,
+) -> Diagnostic {
     let d = Diagnostic::error(
         "property-value",
         format!(
@@ -301,7 +314,12 @@ pub fn builtin_type_redeclared(name: &Str) -> Diagnostic {
 }
 
 /// `unknown-port`: a visual block declares a port its definition does not have.
-pub fn unknown_port(name: &Str, direction: &str, block_type: &str, suggestion: Option<&str>) -> Diagnostic {
+pub fn unknown_port(
+    name: &Str,
+    direction: &str,
+    block_type: &str,
+    suggestion: Option<&str>,
+) -> Diagnostic {
     let d = Diagnostic::error(
         "unknown-port",
         format!("`{block_type}` has no {direction} `{}`", name.value),
@@ -309,13 +327,20 @@ pub fn unknown_port(name: &Str, direction: &str, block_type: &str, suggestion: O
     );
     match suggestion {
         Some(_) => with_suggestion(d, name, suggestion),
-        None => d.with_help(format!("`agentblocks blocks` lists the ports of `{block_type}`")),
+        None => d.with_help(format!(
+            "`agentblocks blocks` lists the ports of `{block_type}`"
+        )),
     }
 }
 
 /// `catalog-port-type`: a declared port of a visual block whose type disagrees with the
 /// catalogue.
-pub fn catalog_port_type(port_name: &str, declared: &TypeRef, expected: &Type, block_type: &str) -> Diagnostic {
+pub fn catalog_port_type(
+    port_name: &str,
+    declared: &TypeRef,
+    expected: &Type,
+    block_type: &str,
+) -> Diagnostic {
     Diagnostic::error(
         "catalog-port-type",
         format!(
@@ -397,7 +422,12 @@ pub fn unknown_target_block(block: &Str, connection: Span, suggestion: Option<&s
 }
 
 /// `unknown-source-port`: a connection from an output the source block does not have.
-pub fn unknown_source_port(block: &str, port: &Str, block_span: Span, suggestion: Option<&str>) -> Diagnostic {
+pub fn unknown_source_port(
+    block: &str,
+    port: &Str,
+    block_span: Span,
+    suggestion: Option<&str>,
+) -> Diagnostic {
     let d = Diagnostic::error(
         "unknown-source-port",
         format!("block `{block}` has no output `{}`", port.value),
@@ -408,7 +438,12 @@ pub fn unknown_source_port(block: &str, port: &Str, block_span: Span, suggestion
 }
 
 /// `unknown-target-port`: a connection into an input the target block does not have.
-pub fn unknown_target_port(block: &str, port: &Str, block_span: Span, suggestion: Option<&str>) -> Diagnostic {
+pub fn unknown_target_port(
+    block: &str,
+    port: &Str,
+    block_span: Span,
+    suggestion: Option<&str>,
+) -> Diagnostic {
     let d = Diagnostic::error(
         "unknown-target-port",
         format!("block `{block}` has no input `{}`", port.value),
@@ -430,7 +465,12 @@ pub struct End<'a> {
 
 /// `type-mismatch`: a connection whose source type is not assignable to its target type.
 /// `fix` changes the target's declaration, when it has one of its own.
-pub fn type_mismatch(connection: Span, from: &End, to: &End, target_decl: Option<&TypeRef>) -> Diagnostic {
+pub fn type_mismatch(
+    connection: Span,
+    from: &End,
+    to: &End,
+    target_decl: Option<&TypeRef>,
+) -> Diagnostic {
     let mut d = Diagnostic::error(
         "type-mismatch",
         format!(
@@ -452,7 +492,12 @@ pub fn type_mismatch(connection: Span, from: &End, to: &End, target_decl: Option
 }
 
 /// `type-mismatch` for an input fed by the variable of its name.
-pub fn variable_type_mismatch(input: &Str, variable: &Str, var_ty: &TypeRef, input_ty: &Type) -> Diagnostic {
+pub fn variable_type_mismatch(
+    input: &Str,
+    variable: &Str,
+    var_ty: &TypeRef,
+    input_ty: &Type,
+) -> Diagnostic {
     Diagnostic::error(
         "type-mismatch",
         format!(
@@ -461,7 +506,10 @@ pub fn variable_type_mismatch(input: &Str, variable: &Str, var_ty: &TypeRef, inp
         ),
         input.span,
     )
-    .with_label(var_ty.span, format!("`{}` is `{}`", variable.value, var_ty.text))
+    .with_label(
+        var_ty.span,
+        format!("`{}` is `{}`", variable.value, var_ty.text),
+    )
 }
 
 /// `input-fed-twice`: two connections into one input.
@@ -506,7 +554,11 @@ pub fn cycle(path: &[&str], primary: Span, edges: &[Span]) -> Diagnostic {
 }
 
 /// `placeholder-without-parameter`: a placeholder naming a parameter the template lacks.
-pub fn placeholder_without_parameter(placeholder: &str, param: &Str, suggestion: Option<&str>) -> Diagnostic {
+pub fn placeholder_without_parameter(
+    placeholder: &str,
+    param: &Str,
+    suggestion: Option<&str>,
+) -> Diagnostic {
     let d = Diagnostic::error(
         "placeholder-without-parameter",
         format!(
@@ -545,13 +597,20 @@ pub fn unknown_placeholder(name: &str, span: Span) -> Diagnostic {
 pub fn unused_placeholder(name: &Str) -> Diagnostic {
     Diagnostic::warning(
         "unused-placeholder",
-        format!("placeholder `{}` does not appear in the template", name.value),
+        format!(
+            "placeholder `{}` does not appear in the template",
+            name.value
+        ),
         name.span,
     )
 }
 
 /// `unknown-prompt-name`: `{name}` in a prompt that is neither an input nor a variable.
-pub fn unknown_prompt_name(name: &str, span: Span, fix_edit: Option<(&str, TextEdit)>) -> Diagnostic {
+pub fn unknown_prompt_name(
+    name: &str,
+    span: Span,
+    fix_edit: Option<(&str, TextEdit)>,
+) -> Diagnostic {
     let d = Diagnostic::error(
         "unknown-prompt-name",
         format!("`{{{name}}}` in the prompt is neither an input nor a variable"),
@@ -572,12 +631,20 @@ pub fn unused_prompt_input(name: &Str) -> Diagnostic {
         format!("input `{}` is not used in the prompt", name.value),
         name.span,
     )
-    .with_help(format!("write `{{{}}}` in the prompt, or remove the input", name.value))
+    .with_help(format!(
+        "write `{{{}}}` in the prompt, or remove the input",
+        name.value
+    ))
 }
 
 /// `data-type-mismatch`: a connection's stored `data_type` that is not its source's type
 /// (warning).
-pub fn data_type_mismatch(data_type: &TypeRef, source: &str, source_ty: &Type, source_span: Span) -> Diagnostic {
+pub fn data_type_mismatch(
+    data_type: &TypeRef,
+    source: &str,
+    source_ty: &Type,
+    source_span: Span,
+) -> Diagnostic {
     Diagnostic::warning(
         "data-type-mismatch",
         format!(
@@ -616,7 +683,12 @@ pub fn ill_typed_field(key: &Str, value_span: Span, expected: &str, found: &str)
 
 /// `unknown-enum-value`: a spelling that is not one of a field's values (`mode`,
 /// `logging_level`, `backoff`, `output_format`).
-pub fn unknown_enum_value(field: &str, value: &Str, options: &[&str], suggestion: Option<&str>) -> Diagnostic {
+pub fn unknown_enum_value(
+    field: &str,
+    value: &Str,
+    options: &[&str],
+    suggestion: Option<&str>,
+) -> Diagnostic {
     let listed: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
     let d = Diagnostic::error(
         "unknown-enum-value",
@@ -677,7 +749,10 @@ mod tests {
         let bare = Str::new("find_file".into(), Span::new(10, 19));
         assert_eq!(replace_str(&bare, "find_files").new_text, "find_files");
         let quoted = Str::new("find_file".into(), Span::new(10, 21));
-        assert_eq!(replace_str(&quoted, "find_files").new_text, "\"find_files\"");
+        assert_eq!(
+            replace_str(&quoted, "find_files").new_text,
+            "\"find_files\""
+        );
         assert_eq!(replace_str(&bare, "a b").new_text, "\"a b\"");
         let ty = Type::Applied("Optional".into(), vec![Type::Named("String".into())]);
         let bare_ty = TypeRef {
@@ -689,6 +764,9 @@ mod tests {
             text: "Number".into(),
             span: Span::new(0, 8),
         };
-        assert_eq!(replace_type(&quoted_ty, &ty).new_text, "\"Optional[String]\"");
+        assert_eq!(
+            replace_type(&quoted_ty, &ty).new_text,
+            "\"Optional[String]\""
+        );
     }
 }

@@ -43,7 +43,11 @@ pub(super) fn check_cycles(index: &Index, out: &mut Vec<Diagnostic>) {
 
 /// The shortest path from `start` back to itself inside the component, as `(block reached,
 /// connection taken)` steps.
-fn shortest_loop(edges: &[Vec<(usize, usize)>], in_component: &[bool], start: usize) -> Option<Vec<(usize, usize)>> {
+fn shortest_loop(
+    edges: &[Vec<(usize, usize)>],
+    in_component: &[bool],
+    start: usize,
+) -> Option<Vec<(usize, usize)>> {
     // `previous[b]` is the (block, connection) step that first reached `b`.
     let mut previous: Vec<Option<(usize, usize)>> = vec![None; edges.len()];
     let mut queue = VecDeque::from([start]);
@@ -147,7 +151,10 @@ mod tests {
         let doc = doc(vec![a, bb, c], vec![c1, c2, c3], vec![]);
         let found = with_code(&doc, "cycle");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].message, "the connections form a cycle: `a` -> `b` -> `c` -> `a`");
+        assert_eq!(
+            found[0].message,
+            "the connections form a cycle: `a` -> `b` -> `c` -> `a`"
+        );
         assert_eq!(found[0].span(), a_span);
         let related: Vec<_> = found[0].labels[1..].iter().map(|l| l.span).collect();
         assert_eq!(related, spans);

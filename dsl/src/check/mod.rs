@@ -157,7 +157,9 @@ impl<'a> Index<'a> {
         }
         let mut variables = HashMap::new();
         for variable in workflow.variables.iter().flatten() {
-            variables.entry(variable.name.value.as_str()).or_insert(variable);
+            variables
+                .entry(variable.name.value.as_str())
+                .or_insert(variable);
         }
         let mut types = HashMap::new();
         for decl in workflow.types.iter().flatten() {
@@ -230,7 +232,11 @@ pub fn language_def(block: &Block) -> Option<&'static LanguageDef> {
     }
 }
 
-fn declared<'a>(ports: &'a Option<Vec<Port>>, defs: &'static [PortDef], out: &mut Vec<PortInfo<'a>>) {
+fn declared<'a>(
+    ports: &'a Option<Vec<Port>>,
+    defs: &'static [PortDef],
+    out: &mut Vec<PortInfo<'a>>,
+) {
     for port in ports.iter().flatten() {
         if out.iter().any(|p| p.name == port.name.value) {
             continue;

@@ -39,7 +39,13 @@ pub(super) fn check(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) 
     language_outputs(index, block, out);
 }
 
-fn check_port(index: &Index, port: &Port, plugin: bool, direction: &str, out: &mut Vec<Diagnostic>) {
+fn check_port(
+    index: &Index,
+    port: &Port,
+    plugin: bool,
+    direction: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     if !is_identifier(&port.name.value) {
         out.push(d::invalid_name(direction, &port.name));
     }
@@ -73,7 +79,12 @@ fn catalogue_ports(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
                 let ok = crate::types::parse_type(&port.ty.text)
                     .is_ok_and(|ty| crate::types::is_assignable(&ty, &cat.ty, &named));
                 if !ok {
-                    out.push(d::catalog_port_type(&port.name.value, &port.ty, &cat.ty, def.name));
+                    out.push(d::catalog_port_type(
+                        &port.name.value,
+                        &port.ty,
+                        &cat.ty,
+                        def.name,
+                    ));
                 }
             }
             None => {
@@ -88,7 +99,12 @@ fn catalogue_ports(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
                 let ok = crate::types::parse_type(&port.ty.text)
                     .is_ok_and(|ty| crate::types::is_assignable(&cat.ty, &ty, &named));
                 if !ok {
-                    out.push(d::catalog_port_type(&port.name.value, &port.ty, &cat.ty, def.name));
+                    out.push(d::catalog_port_type(
+                        &port.name.value,
+                        &port.ty,
+                        &cat.ty,
+                        def.name,
+                    ));
                 }
             }
             None => {
@@ -107,13 +123,22 @@ fn language_outputs(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
     };
     let outputs = block.outputs.as_deref().unwrap_or_default();
     for (i, port) in outputs.iter().enumerate() {
-        match language.special_outputs.iter().find(|p| p.name == port.name.value) {
+        match language
+            .special_outputs
+            .iter()
+            .find(|p| p.name == port.name.value)
+        {
             Some(special) => {
                 let named = |name: &str| index.named_type(name);
                 let ok = crate::types::parse_type(&port.ty.text)
                     .is_ok_and(|ty| crate::types::is_assignable(&special.ty, &ty, &named));
                 if !ok {
-                    out.push(d::catalog_port_type(&port.name.value, &port.ty, &special.ty, language.name));
+                    out.push(d::catalog_port_type(
+                        &port.name.value,
+                        &port.ty,
+                        &special.ty,
+                        language.name,
+                    ));
                 }
             }
             None if language.only_special_outputs => {
@@ -166,11 +191,18 @@ mod tests {
     fn invalid_and_undeclared_types() {
         let mut b = B::default();
         let mut doc = clean_pipeline(&mut b);
-        let block = b.py("x", &[("a", "List[")], &[("b", "Lisst[String]"), ("c", "Finding")]);
+        let block = b.py(
+            "x",
+            &[("a", "List[")],
+            &[("b", "Lisst[String]"), ("c", "Finding")],
+        );
         doc.workflow.blocks.as_mut().unwrap().push(block);
         let invalid = with_code(&doc, "invalid-type");
         assert_eq!(invalid.len(), 2);
-        assert_eq!(invalid[0].message, "invalid type `List[`: expected a type name");
+        assert_eq!(
+            invalid[0].message,
+            "invalid type `List[`: expected a type name"
+        );
         let undeclared = with_code(&doc, "undeclared-type");
         assert_eq!(undeclared.len(), 1);
         assert_eq!(b.at(undeclared[0].span()), "Finding");
@@ -191,10 +223,16 @@ mod tests {
         let unknown = with_code(&doc, "unknown-port");
         assert_eq!(unknown.len(), 1);
         assert_eq!(unknown[0].message, "`read_file` has no output `contents`");
-        assert_eq!(unknown[0].fix.as_ref().unwrap().edits[0].new_text, "content");
+        assert_eq!(
+            unknown[0].fix.as_ref().unwrap().edits[0].new_text,
+            "content"
+        );
         let ty = with_code(&doc, "catalog-port-type");
         assert_eq!(ty.len(), 1);
-        assert_eq!(ty[0].message, "port `content` of `read_file` is `String`, not `Number`");
+        assert_eq!(
+            ty[0].message,
+            "port `content` of `read_file` is `String`, not `Number`"
+        );
         assert_eq!(ty[0].fix.as_ref().unwrap().edits[0].new_text, "String");
     }
 
@@ -202,7 +240,12 @@ mod tests {
     fn shell_outputs_follow_the_convention() {
         let mut b = B::default();
         let mut doc = clean_pipeline(&mut b);
-        let block = b.code("sh", "shell", &[], &[("stdout", "String"), ("lines", "List[String]")]);
+        let block = b.code(
+            "sh",
+            "shell",
+            &[],
+            &[("stdout", "String"), ("lines", "List[String]")],
+        );
         doc.workflow.blocks.as_mut().unwrap().push(block);
         let found = with_code(&doc, "language-output");
         assert_eq!(found.len(), 1);

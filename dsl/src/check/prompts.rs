@@ -117,7 +117,16 @@ mod tests {
             output_format: None,
             fallback_behavior: None,
         };
-        let ai = b.block("gen", kind, &[("function_name", "String"), ("context", "String?"), ("extra", "String?")], &[]);
+        let ai = b.block(
+            "gen",
+            kind,
+            &[
+                ("function_name", "String"),
+                ("context", "String?"),
+                ("extra", "String?"),
+            ],
+            &[],
+        );
         doc.workflow.blocks.as_mut().unwrap().push(ai);
         doc.workflow
             .variables
@@ -126,9 +135,15 @@ mod tests {
             .push(b.var("function_name", Some("String"), None));
         let unknown = with_code(&doc, "unknown-prompt-name");
         assert_eq!(unknown.len(), 1);
-        assert_eq!(unknown[0].message, "`{functon_name}` in the prompt is neither an input nor a variable");
+        assert_eq!(
+            unknown[0].message,
+            "`{functon_name}` in the prompt is neither an input nor a variable"
+        );
         assert_eq!(b.at(unknown[0].span()), "functon_name");
-        assert_eq!(unknown[0].fix.as_ref().unwrap().edits[0].new_text, "function_name");
+        assert_eq!(
+            unknown[0].fix.as_ref().unwrap().edits[0].new_text,
+            "function_name"
+        );
         let unused = with_code(&doc, "unused-prompt-input");
         let names: Vec<_> = unused.iter().map(|d| b.at(d.span())).collect();
         assert_eq!(names, vec!["function_name", "extra"]);

@@ -81,7 +81,8 @@ pub(super) fn check(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
             PlaceholderKind::Conditional { condition, .. } => Some(condition),
             PlaceholderKind::CodeBlock(language) => {
                 if catalog::language(&language.value).is_none() {
-                    let suggestion = d::suggest(&language.value, catalog::languages().map(|l| l.name));
+                    let suggestion =
+                        d::suggest(&language.value, catalog::languages().map(|l| l.name));
                     out.push(d::unknown_language(language, suggestion));
                 }
                 Some(&placeholder.name)
@@ -92,7 +93,11 @@ pub(super) fn check(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
             used.insert(&param.value);
             if !by_name.contains_key(param.value.as_str()) {
                 let suggestion = d::suggest(&param.value, param_names());
-                out.push(d::placeholder_without_parameter(&placeholder.name.value, param, suggestion));
+                out.push(d::placeholder_without_parameter(
+                    &placeholder.name.value,
+                    param,
+                    suggestion,
+                ));
             }
         }
     }
@@ -142,7 +147,12 @@ mod tests {
         }
     }
 
-    fn placeholder(b: &mut B, name: &str, kind: fn(Str) -> PlaceholderKind, param: &str) -> Placeholder {
+    fn placeholder(
+        b: &mut B,
+        name: &str,
+        kind: fn(Str) -> PlaceholderKind,
+        param: &str,
+    ) -> Placeholder {
         let name = b.s(name);
         let param = b.s(param);
         Placeholder {
@@ -156,7 +166,11 @@ mod tests {
     fn placeholders_and_parameters_must_agree() {
         let mut b = B::default();
         let mut doc = clean_pipeline(&mut b);
-        let params = vec![param(&mut b, "func_name"), param(&mut b, "body"), param(&mut b, "spare")];
+        let params = vec![
+            param(&mut b, "func_name"),
+            param(&mut b, "body"),
+            param(&mut b, "spare"),
+        ];
         let placeholders = vec![
             placeholder(&mut b, "func_name", PlaceholderKind::Simple, "func_nam"),
             placeholder(&mut b, "body", PlaceholderKind::CodeBlock, "python"),
@@ -184,7 +198,10 @@ mod tests {
             "placeholder `func_name` uses the parameter `func_nam`, which is not declared"
         );
         assert_eq!(b.at(without[0].span()), "func_nam");
-        assert_eq!(without[0].fix.as_ref().unwrap().edits[0].new_text, "func_name");
+        assert_eq!(
+            without[0].fix.as_ref().unwrap().edits[0].new_text,
+            "func_name"
+        );
 
         let unused = with_code(&doc, "unused-parameter");
         let names: Vec<_> = unused.iter().map(|d| b.at(d.span())).collect();

@@ -77,7 +77,13 @@ impl B {
     }
 
     /// A block of `kind` with ports.
-    pub fn block(&mut self, id: &str, kind: BlockKind, inputs: &[(&str, &str)], outputs: &[(&str, &str)]) -> Block {
+    pub fn block(
+        &mut self,
+        id: &str,
+        kind: BlockKind,
+        inputs: &[(&str, &str)],
+        outputs: &[(&str, &str)],
+    ) -> Block {
         let id = self.s(id);
         let kind_span = self.span("kind");
         let inputs = self.ports(inputs);
@@ -97,7 +103,14 @@ impl B {
     }
 
     /// A visual block with properties.
-    pub fn visual(&mut self, id: &str, block_type: &str, properties: &[(&str, Json)], inputs: &[(&str, &str)], outputs: &[(&str, &str)]) -> Block {
+    pub fn visual(
+        &mut self,
+        id: &str,
+        block_type: &str,
+        properties: &[(&str, Json)],
+        inputs: &[(&str, &str)],
+        outputs: &[(&str, &str)],
+    ) -> Block {
         let block_type = self.s(block_type);
         let properties = properties
             .iter()
@@ -119,7 +132,13 @@ impl B {
     }
 
     /// A code block.
-    pub fn code(&mut self, id: &str, language: &str, inputs: &[(&str, &str)], outputs: &[(&str, &str)]) -> Block {
+    pub fn code(
+        &mut self,
+        id: &str,
+        language: &str,
+        inputs: &[(&str, &str)],
+        outputs: &[(&str, &str)],
+    ) -> Block {
         let kind = BlockKind::Code {
             language: self.s(language),
             source_code: None,
@@ -190,7 +209,10 @@ pub fn doc(blocks: Vec<Block>, connections: Vec<Connection>, variables: Vec<Vari
 
 /// The diagnostics of `doc` with code `code`.
 pub fn with_code(doc: &Document, code: &str) -> Vec<Diagnostic> {
-    super::check(doc).into_iter().filter(|d| d.code == code).collect()
+    super::check(doc)
+        .into_iter()
+        .filter(|d| d.code == code)
+        .collect()
 }
 
 /// A small correct workflow: find files, filter them in Python, write a report.
@@ -202,8 +224,18 @@ pub fn clean_pipeline(b: &mut B) -> Document {
         &[],
         &[("files", "List[Path]")],
     );
-    let filter = b.py("filter", &[("files", "List[Path]"), ("marker", "String")], &[("report", "String")]);
-    let save = b.visual("save", "write_file", &[("path", json!("out.md"))], &[("content", "String")], &[]);
+    let filter = b.py(
+        "filter",
+        &[("files", "List[Path]"), ("marker", "String")],
+        &[("report", "String")],
+    );
+    let save = b.visual(
+        "save",
+        "write_file",
+        &[("path", json!("out.md"))],
+        &[("content", "String")],
+        &[],
+    );
     let c1 = b.conn("find.files -> filter.files");
     let c2 = b.conn("filter.report -> save.content");
     let var = b.var("marker", Some("String"), Some(json!("TODO")));

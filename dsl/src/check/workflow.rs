@@ -7,7 +7,9 @@ use super::diagnostics as d;
 use super::Index;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Document, Extra, Span, Str, TypeRef};
-use crate::types::{is_identifier, parse_type, type_problems, value_fits, Type, TypeProblem, SCALAR_TYPES};
+use crate::types::{
+    is_identifier, parse_type, type_problems, value_fits, Type, TypeProblem, SCALAR_TYPES,
+};
 
 const MODES: &[&str] = &["Sequential", "Parallel", "Streaming", "Reactive"];
 const LOGGING_LEVELS: &[&str] = &["Trace", "Debug", "Info", "Warn", "Error"];
@@ -41,7 +43,10 @@ const CONFIG_KEYS: &[(&str, &str)] = &[
     ("mode", "a string"),
     ("max_concurrent_blocks", "an integer"),
     ("timeout", "a number of seconds"),
-    ("retry_policy", "an object with `max_attempts` and `backoff`"),
+    (
+        "retry_policy",
+        "an object with `max_attempts` and `backoff`",
+    ),
     ("logging_level", "a string"),
 ];
 const RETRY_KEYS: &[(&str, &str)] = &[("max_attempts", "an integer"), ("backoff", "a string")];
@@ -54,10 +59,7 @@ const CANVAS_KEYS: &[(&str, &str)] = &[
     ("pan", "an object {\"x\": number, \"y\": number}"),
     ("selected_blocks", "an array of block ids"),
 ];
-const VARIABLE_KEYS: &[(&str, &str)] = &[
-    ("type", "a type string"),
-    ("description", "a string"),
-];
+const VARIABLE_KEYS: &[(&str, &str)] = &[("type", "a type string"), ("description", "a string")];
 const CONNECTION_KEYS: &[(&str, &str)] = &[
     ("id", "a string"),
     ("source_block", "a string"),
@@ -95,7 +97,10 @@ pub(super) fn check_type(index: &Index, ty: &TypeRef, out: &mut Vec<Diagnostic>)
     for problem in type_problems(&parsed, &|name| index.is_declared_type(name)) {
         match problem {
             TypeProblem::Undeclared(name) => {
-                let candidates = SCALAR_TYPES.iter().copied().chain(index.types.keys().copied());
+                let candidates = SCALAR_TYPES
+                    .iter()
+                    .copied()
+                    .chain(index.types.keys().copied());
                 out.push(d::undeclared_type(ty, &name, d::suggest(&name, candidates)));
             }
             TypeProblem::Invalid(reason) => out.push(d::invalid_type(ty, &reason)),
@@ -154,7 +159,11 @@ pub(super) fn check(doc: &Document, index: &Index, out: &mut Vec<Diagnostic>) {
 
     // Variables.
     let variables = workflow.variables.as_deref().unwrap_or_default();
-    report_duplicates(variables.iter().map(|v| &v.name), d::duplicate_variable, out);
+    report_duplicates(
+        variables.iter().map(|v| &v.name),
+        d::duplicate_variable,
+        out,
+    );
     for variable in variables {
         if !is_identifier(&variable.name.value) {
             out.push(d::invalid_name("variable", &variable.name));
@@ -268,7 +277,10 @@ mod tests {
         let undeclared = with_code(&doc, "undeclared-type");
         assert_eq!(undeclared.len(), 1);
         assert_eq!(undeclared[0].message, "type `Integr` is not declared");
-        assert_eq!(undeclared[0].help.as_deref(), Some("did you mean `Integer`?"));
+        assert_eq!(
+            undeclared[0].help.as_deref(),
+            Some("did you mean `Integer`?")
+        );
     }
 
     #[test]
@@ -287,7 +299,10 @@ mod tests {
         });
         let found = with_code(&doc, "ill-typed-field");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].message, "`timeout` must be a number of seconds, found a string");
+        assert_eq!(
+            found[0].message,
+            "`timeout` must be a number of seconds, found a string"
+        );
         assert_eq!(found[0].span(), value.span);
     }
 }
