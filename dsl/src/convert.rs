@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::line_index::LineIndex;
 use crate::model::{Document, Span};
-use crate::{json, print, syntax};
+use crate::{check, json, print, syntax};
 
 /// The two kinds of workflow file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,35 +54,59 @@ impl Analysis {
     }
 }
 
-/// Reads a workflow of either kind: parse, report syntax errors, lower or read into the model.
-pub fn analyze(kind: FileKind, text: &str) -> Analysis {
+/// Reads a workflow of either kind into the model: parse, report syntax errors, lower (DSL) or
+/// read (JSON). Only problems that stop conversion are reported; [`analyze`] adds the checks.
+pub fn read(kind: FileKind, text: &str) -> Analysis {
     let (document, mut diagnostics) = match kind {
         FileKind::Dsl => {
             let tree = syntax::parse(text);
             let mut diagnostics = syntax::syntax_errors(&tree);
             let (document, lowering) = syntax::lower::lower(&tree);
-            // A line with a syntax error gets no lowering errors: they would be cascades of
-            // the syntax error, which says what is wrong.
-            let index = LineIndex::new(text);
-            let broken_lines: HashSet<usize> = diagnostics
-                .iter()
-                .map(|d| index.line_of(d.span().start))
-                .collect();
-            diagnostics.extend(
-                lowering
-                    .into_iter()
-                    .filter(|d| !broken_lines.contains(&index.line_of(d.span().start))),
-            );
+            diagnostics.extend(without_cascades(text, &diagnostics, lowering));
             (Some(document), diagnostics)
         }
         FileKind::Json => json::read_document(text),
     };
-    diagnostics.sort_by_key(|d| (d.span().start, d.span().end));
-    diagnostics.dedup();
+    sort(&mut diagnostics);
     Analysis {
         document,
         diagnostics,
     }
+}
+
+/// Reads a workflow of either kind and checks it: everything `agentblocks check` reports.
+pub fn analyze(kind: FileKind, text: &str) -> Analysis {
+    let mut analysis = read(kind, text);
+    if let Some(document) = &analysis.document {
+        let found = check::check(document);
+        let found = without_cascades(text, &analysis.diagnostics, found);
+        analysis.diagnostics.extend(found);
+        sort(&mut analysis.diagnostics);
+    }
+    analysis
+}
+
+/// `later` without the diagnostics on a line where `first` already has an error: they would
+/// be cascades of it (a port whose type did not parse is not also "unfed").
+fn without_cascades(text: &str, first: &[Diagnostic], later: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let errors: Vec<&Diagnostic> = first.iter().filter(|d| d.is_error()).collect();
+    if errors.is_empty() {
+        return later;
+    }
+    let index = LineIndex::new(text);
+    let broken_lines: HashSet<usize> = errors
+        .iter()
+        .map(|d| index.line_of(d.span().start))
+        .collect();
+    later
+        .into_iter()
+        .filter(|d| !broken_lines.contains(&index.line_of(d.span().start)))
+        .collect()
+}
+
+fn sort(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by_key(|d| (d.span().start, d.span().end));
+    diagnostics.dedup();
 }
 
 /// The result of a conversion or a format.
@@ -99,7 +123,7 @@ pub struct Converted {
 /// and structural problems of the JSON are returned instead; semantic problems (unknown block
 /// types, bad connections) never block it.
 pub fn convert(from: FileKind, to: FileKind, text: &str) -> Result<Converted, Vec<Diagnostic>> {
-    let analysis = analyze(from, text);
+    let analysis = read(from, text);
     let errors: Vec<Diagnostic> = analysis
         .diagnostics
         .iter()

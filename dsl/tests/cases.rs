@@ -1,5 +1,7 @@
 //! Data-driven cases, one folder each under `tests/cases/`, expected output checked in.
 //!
+//! Every readable source also gets `check.txt`: what `agentblocks check` reports on it.
+//!
 //! - `source.ab`: `formatted.ab` (what `fmt` prints) and `converted.agentblocks` (DSL -> JSON),
 //!   or, when the source has errors, `errors.txt` (the diagnostics rendered as `check` shows
 //!   them).
@@ -11,70 +13,13 @@
 
 use std::path::{Path, PathBuf};
 
-use agentblocks_dsl::convert::{analyze, convert, format, FileKind};
-use agentblocks_dsl::Diagnostic;
-use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::SimpleFile;
-use codespan_reporting::term::{self, termcolor::NoColor};
+use agentblocks_dsl::convert::{analyze, convert, format, read, FileKind};
+
+mod common;
+use common::{expect_file, render};
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
-}
-
-/// Diagnostics as `agentblocks check` renders them, without colours.
-pub fn render(path: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
-    let file = SimpleFile::new(path, text);
-    let mut out = NoColor::new(Vec::new());
-    for diagnostic in diagnostics {
-        let severity = match diagnostic.severity {
-            agentblocks_dsl::Severity::Error => cs::Severity::Error,
-            agentblocks_dsl::Severity::Warning => cs::Severity::Warning,
-            agentblocks_dsl::Severity::Information => cs::Severity::Note,
-            agentblocks_dsl::Severity::Hint => cs::Severity::Help,
-        };
-        let labels = diagnostic
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, label)| {
-                let style = if i == 0 {
-                    cs::LabelStyle::Primary
-                } else {
-                    cs::LabelStyle::Secondary
-                };
-                cs::Label::new(style, (), label.span.start..label.span.end)
-                    .with_message(label.message.clone())
-            })
-            .collect();
-        let mut notes = Vec::new();
-        if let Some(help) = &diagnostic.help {
-            notes.push(format!("help: {help}"));
-        }
-        let rendered = cs::Diagnostic::new(severity)
-            .with_code(diagnostic.code)
-            .with_message(diagnostic.message.clone())
-            .with_labels(labels)
-            .with_notes(notes);
-        term::emit(&mut out, &term::Config::default(), &file, &rendered)
-            .expect("spans fit the text");
-    }
-    String::from_utf8(out.into_inner()).expect("rendered text is UTF-8")
-}
-
-fn expect_file(dir: &Path, name: &str, actual: &str, failures: &mut Vec<String>) {
-    let path = dir.join(name);
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    match std::fs::read_to_string(&path) {
-        Ok(expected) if expected == actual => {}
-        Ok(expected) => failures.push(format!(
-            "{}: differs\n--- expected\n{expected}\n--- actual\n{actual}",
-            path.display()
-        )),
-        Err(_) => failures.push(format!("{} is missing (run with BLESS=1)", path.display())),
-    }
 }
 
 fn remove_stale(dir: &Path, keep: &[&str]) {
@@ -105,7 +50,7 @@ fn run_case(dir: &Path, failures: &mut Vec<String>) {
     };
     let text = std::fs::read_to_string(&path).unwrap();
     let shown = path.file_name().unwrap().to_string_lossy().into_owned();
-    let analysis = analyze(kind, &text);
+    let analysis = read(kind, &text);
     if analysis.has_errors() {
         remove_stale(dir, &["errors.txt"]);
         expect_file(
@@ -116,9 +61,17 @@ fn run_case(dir: &Path, failures: &mut Vec<String>) {
         );
         return;
     }
+    // What the checker says, beside the conversions (empty when the workflow is clean).
+    let checked = analyze(kind, &text);
+    expect_file(
+        dir,
+        "check.txt",
+        &render(&shown, &text, &checked.diagnostics),
+        failures,
+    );
     match kind {
         FileKind::Dsl => {
-            remove_stale(dir, &["formatted.ab", "converted.agentblocks"]);
+            remove_stale(dir, &["formatted.ab", "converted.agentblocks", "check.txt"]);
             let formatted = format(FileKind::Dsl, &text).unwrap();
             assert_eq!(
                 format(FileKind::Dsl, &formatted).unwrap(),
@@ -131,7 +84,7 @@ fn run_case(dir: &Path, failures: &mut Vec<String>) {
             expect_file(dir, "converted.agentblocks", &json, failures);
         }
         FileKind::Json => {
-            remove_stale(dir, &["converted.ab", "back.agentblocks"]);
+            remove_stale(dir, &["converted.ab", "back.agentblocks", "check.txt"]);
             let dsl = convert(FileKind::Json, FileKind::Dsl, &text).unwrap().text;
             expect_file(dir, "converted.ab", &dsl, failures);
             let back = convert(FileKind::Dsl, FileKind::Json, &dsl)
