@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use agentblocks_dsl::convert::{analyze, convert, FileKind};
+use agentblocks_dsl::convert::{analyze, convert, read, FileKind};
 use agentblocks_dsl::syntax;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -48,6 +48,9 @@ fn language(c: &mut Criterion) {
         b.iter(|| syntax::parse(black_box(&dsl)))
     });
     group.bench_function(BenchmarkId::new("parse+lower", "dsl"), |b| {
+        b.iter(|| read(FileKind::Dsl, black_box(&dsl)))
+    });
+    group.bench_function(BenchmarkId::new("parse+lower+check", "dsl"), |b| {
         b.iter(|| analyze(FileKind::Dsl, black_box(&dsl)))
     });
     group.bench_function(BenchmarkId::new("convert", "dsl->json"), |b| {

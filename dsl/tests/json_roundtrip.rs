@@ -579,42 +579,6 @@ fn large_files_parse_and_round_trip() {
     assert!(json::parse(&text).is_ok());
 }
 
-/// Throughput check: `cargo test --release --test json_roundtrip -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn throughput() {
-    let block = fixture("canonical_full.agentblocks");
-    let mut text = String::from("[");
-    for i in 0..2000 {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&block);
-    }
-    text.push(']');
-    let mb = text.len() as f64 / 1e6;
-    drop(json::parse(&text)); // warm up the allocator
-    let start = std::time::Instant::now();
-    let node = json::parse(&text).expect("parses");
-    let secs = start.elapsed().as_secs_f64();
-    println!("parse: {mb:.1} MB in {secs:.3}s = {:.0} MB/s", mb / secs);
-    let start = std::time::Instant::now();
-    let value: serde_json::Value = serde_json::from_str(&text).expect("parses");
-    let secs = start.elapsed().as_secs_f64();
-    println!("serde_json::Value: {:.0} MB/s", mb / secs);
-    assert_eq!(node.to_value(), value);
-    let start = std::time::Instant::now();
-    let doc = read_ok(&block);
-    for _ in 0..2000 {
-        let _ = write_document(&doc);
-    }
-    let secs = start.elapsed().as_secs_f64();
-    println!(
-        "write: {:.0} MB/s",
-        block.len() as f64 * 2000.0 / 1e6 / secs
-    );
-}
-
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
 
