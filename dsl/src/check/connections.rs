@@ -6,7 +6,7 @@ use super::workflow::check_type;
 use super::{Index, PortInfo};
 use crate::diagnostic::Diagnostic;
 use crate::model::{BlockKind, Port};
-use crate::types::{parse_type, Type};
+use crate::types::{is_identifier, parse_type, Type};
 
 /// Checks connection number `conn_idx`: its ends, its type and its `data_type`.
 pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Diagnostic>) {
@@ -55,11 +55,30 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
         if port.is_none() && !ports.open {
             let suggestion =
                 d::suggest(&conn.target_port.value, ports.inputs.iter().map(|p| p.name));
+            // A block that owns its ports can declare the input, typed as the source.
+            let declare = matches!(
+                block.kind,
+                BlockKind::Code { .. } | BlockKind::Hybrid { .. } | BlockKind::Ai { .. }
+            )
+            .then(|| {
+                let ty = source_port
+                    .as_ref()
+                    .and_then(|(_, p)| p.ty.as_ref())
+                    .map_or_else(|| "Any".to_string(), Type::to_dsl);
+                let name = &conn.target_port.value;
+                let name = if is_identifier(name) {
+                    name.clone()
+                } else {
+                    serde_json::to_string(name).unwrap_or_default()
+                };
+                format!("in {name}: {ty}")
+            });
             out.push(d::unknown_target_port(
                 &block.id.value,
                 &conn.target_port,
                 block.id.span,
                 suggestion,
+                declare,
             ));
         }
         Some((block, port?))

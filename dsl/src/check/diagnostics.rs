@@ -252,6 +252,7 @@ pub fn duplicate_port(name: &Str, direction: &str, first: Span) -> Diagnostic {
         name.span,
     )
     .with_label(first, "first declared here")
+    .with_help(format!("rename or remove one of the {direction}s"))
 }
 
 /// `duplicate-variable`: two variables with one name.
@@ -262,6 +263,7 @@ pub fn duplicate_variable(name: &Str, first: Span) -> Diagnostic {
         name.span,
     )
     .with_label(first, "first declared here")
+    .with_help("rename or remove one of them")
 }
 
 /// `duplicate-type`: two named types with one name.
@@ -272,6 +274,7 @@ pub fn duplicate_type(name: &Str, first: Span) -> Diagnostic {
         name.span,
     )
     .with_label(first, "first declared here")
+    .with_help("rename or remove one of them")
 }
 
 /// `duplicate-connection`: two connections with one id.
@@ -282,6 +285,7 @@ pub fn duplicate_connection(id: &Str, first: Span) -> Diagnostic {
         id.span,
     )
     .with_label(first, "first used here")
+    .with_help("give each connection its own id, or remove the `id` to use the derived one")
 }
 
 /// `duplicate-name`: two parameters or two placeholders of one template with one name.
@@ -292,6 +296,7 @@ pub fn duplicate_name(what: &str, name: &Str, first: Span) -> Diagnostic {
         name.span,
     )
     .with_label(first, "first declared here")
+    .with_help(format!("rename or remove one of the {what}s"))
 }
 
 /// `invalid-name`: a block id, port, variable or parameter name that is not an identifier.
@@ -311,6 +316,7 @@ pub fn builtin_type_redeclared(name: &Str) -> Diagnostic {
         format!("`{}` is a built-in type and cannot be declared", name.value),
         name.span,
     )
+    .with_help("give the type a name of its own")
 }
 
 /// `unknown-port`: a visual block declares a port its definition does not have.
@@ -376,26 +382,63 @@ pub fn invalid_type(ty: &TypeRef, reason: &str) -> Diagnostic {
 }
 
 /// `undeclared-type`: a type name neither built in nor declared in the workflow's `types`.
-pub fn undeclared_type(ty: &TypeRef, name: &str, suggestion: Option<&str>) -> Diagnostic {
+/// `parsed` is the whole type as written; the fix rewrites it with the name replaced.
+pub fn undeclared_type(
+    ty: &TypeRef,
+    parsed: &Type,
+    name: &str,
+    suggestion: Option<&str>,
+) -> Diagnostic {
     let d = Diagnostic::error(
         "undeclared-type",
         format!("type `{name}` is not declared"),
         ty.span,
     );
     match suggestion {
-        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(fix(
+            format!("change to `{s}`"),
+            replace_type(ty, &rename_type(parsed, name, s)),
+        )),
         None => d.with_help(format!("declare it: `type {name} = ...`")),
+    }
+}
+
+/// `ty` with every type name `from` (not field names) replaced by `to`.
+fn rename_type(ty: &Type, from: &str, to: &str) -> Type {
+    match ty {
+        Type::Named(name) if name == from => Type::Named(to.to_string()),
+        Type::Named(_) => ty.clone(),
+        Type::Applied(name, args) => Type::Applied(
+            if name == from { to } else { name }.to_string(),
+            args.iter().map(|arg| rename_type(arg, from, to)).collect(),
+        ),
+        Type::Record(fields) => Type::Record(
+            fields
+                .iter()
+                .map(|(field, t)| (field.clone(), rename_type(t, from, to)))
+                .collect(),
+        ),
     }
 }
 
 /// `value-type`: a variable value, a port default or a parameter value that is not a value of
 /// its declared type.
-pub fn value_type(what: &str, value_span: Span, ty: &TypeRef) -> Diagnostic {
+pub fn value_type(
+    what: &str,
+    value: &serde_json::Value,
+    value_span: Span,
+    ty: &TypeRef,
+) -> Diagnostic {
     Diagnostic::error(
         "value-type",
-        format!("{what} is not a value of type `{}`", ty.text),
+        format!(
+            "{what} is not a value of type `{}`: found {}",
+            ty.text,
+            describe_value(value)
+        ),
         value_span,
     )
+    .with_primary_message(format!("not `{}`", ty.text))
     .with_label(ty.span, "type declared here")
 }
 
@@ -438,11 +481,14 @@ pub fn unknown_source_port(
 }
 
 /// `unknown-target-port`: a connection into an input the target block does not have.
+/// `declare` is the declaration to suggest when the block owns its ports and no name is
+/// close (`in text: String`, typed as the source).
 pub fn unknown_target_port(
     block: &str,
     port: &Str,
     block_span: Span,
     suggestion: Option<&str>,
+    declare: Option<String>,
 ) -> Diagnostic {
     let d = Diagnostic::error(
         "unknown-target-port",
@@ -450,7 +496,12 @@ pub fn unknown_target_port(
         port.span,
     )
     .with_label(block_span, format!("`{block}` is declared here"));
-    with_suggestion(d, port, suggestion)
+    match (suggestion, declare) {
+        (None, Some(declaration)) => {
+            d.with_help(format!("declare the input in `{block}`: `{declaration}`"))
+        }
+        _ => with_suggestion(d, port, suggestion),
+    }
 }
 
 /// One end of a connection, for the labels of [`type_mismatch`].
@@ -510,6 +561,11 @@ pub fn variable_type_mismatch(
         var_ty.span,
         format!("`{}` is `{}`", variable.value, var_ty.text),
     )
+    .with_help(format!(
+        "an input nothing connects takes the variable of its name: declare `{}` as `{input_ty}`, \
+         or connect an output to the input",
+        variable.value
+    ))
 }
 
 /// `input-fed-twice`: two connections into one input.
@@ -669,6 +725,7 @@ pub fn unused_output(block: &str, name: &Str) -> Diagnostic {
         format!("output `{block}.{}` is not used", name.value),
         name.span,
     )
+    .with_help("connect it to an input, or remove it when the block need not produce it")
 }
 
 /// `ill-typed-field`: a known key whose value did not fit, kept verbatim.
@@ -723,6 +780,58 @@ pub fn json_kind(value: &serde_json::Value) -> &'static str {
     }
 }
 
+/// What a JSON value is, for "found ..." in messages: its kind, and for an object the keys it
+/// has (`an object with keys `x`, `y`, `z``), since "must be an object ..., found an object"
+/// says nothing.
+pub fn describe_value(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(members) if members.is_empty() => "an empty object".into(),
+        serde_json::Value::Object(members) => {
+            let keys: Vec<String> = members.keys().map(|k| format!("`{k}`")).collect();
+            match keys.as_slice() {
+                [one] => format!("an object with the one key {one}"),
+                _ => format!("an object with keys {}", keys.join(", ")),
+            }
+        }
+        serde_json::Value::Array(items) if items.is_empty() => "an empty array".into(),
+        other => json_kind(other).into(),
+    }
+}
+
+/// What is wrong with a value that should be `{"x": number, "y": number}` (a position, a
+/// pan): the keys it lacks or has too many of, or the member that is not a number.
+pub fn describe_point(value: &serde_json::Value) -> String {
+    let Some(members) = value.as_object() else {
+        return describe_value(value);
+    };
+    let extra: Vec<String> = members
+        .keys()
+        .filter(|k| *k != "x" && *k != "y")
+        .map(|k| format!("`{k}`"))
+        .collect();
+    let missing: Vec<&str> = ["`x`", "`y`"]
+        .into_iter()
+        .filter(|k| !members.contains_key(k.trim_matches('`')))
+        .collect();
+    if !extra.is_empty() || !missing.is_empty() {
+        let mut parts = Vec::new();
+        if !missing.is_empty() {
+            parts.push(format!("without {}", missing.join(" or ")));
+        }
+        if !extra.is_empty() {
+            let noun = if extra.len() == 1 { "key" } else { "keys" };
+            parts.push(format!("with the extra {noun} {}", extra.join(", ")));
+        }
+        return format!("an object {}", parts.join(" and "));
+    }
+    for key in ["x", "y"] {
+        if let Some(member) = members.get(key).filter(|m| !m.is_number()) {
+            return format!("an object whose `{key}` is {}", json_kind(member));
+        }
+    }
+    describe_value(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -742,6 +851,25 @@ mod tests {
         assert_eq!(suggest("Read_File", names), Some("read_file"));
         assert_eq!(suggest("http", names), None);
         assert_eq!(suggest("", names), None);
+    }
+
+    #[test]
+    fn found_values_say_what_is_wrong() {
+        use serde_json::json;
+        assert_eq!(
+            describe_point(&json!({"x": 1, "y": 2, "z": 0})),
+            "an object with the extra key `z`"
+        );
+        assert_eq!(describe_point(&json!({"x": 1})), "an object without `y`");
+        assert_eq!(
+            describe_point(&json!({"x": "1", "y": 2})),
+            "an object whose `x` is a string"
+        );
+        assert_eq!(describe_point(&json!([1, 2])), "an array");
+        assert_eq!(
+            describe_value(&json!({"a": 1, "b": 2})),
+            "an object with keys `a`, `b`"
+        );
     }
 
     #[test]

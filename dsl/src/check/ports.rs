@@ -60,6 +60,7 @@ fn check_port(
         if !value_fits(&default.value, &ty, &|name| index.named_type(name)) {
             out.push(d::value_type(
                 &format!("the default of `{}`", port.name.value),
+                &default.value,
                 default.span,
                 &port.ty,
             ));

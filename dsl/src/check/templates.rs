@@ -58,7 +58,7 @@ pub(super) fn check(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
             if let Some(value) = value {
                 if !value_fits(&value.value, &parsed, &|name| index.named_type(name)) {
                     let label = format!("the {what} of parameter `{}`", param.name.value);
-                    out.push(d::value_type(&label, value.span, ty));
+                    out.push(d::value_type(&label, &value.value, value.span, ty));
                 }
             }
         }

@@ -73,12 +73,16 @@ const CONNECTION_KEYS: &[(&str, &str)] = &[
 /// must be)`): a known key is only kept as an `Extra` when its value did not fit.
 pub(super) fn check_extras(extras: &[Extra], known: &[(&str, &str)], out: &mut Vec<Diagnostic>) {
     for extra in extras {
-        if let Some((_, expected)) = known.iter().find(|(key, _)| *key == extra.key.value) {
+        if let Some((key, expected)) = known.iter().find(|(key, _)| *key == extra.key.value) {
+            let found = match *key {
+                "position" | "pan" => d::describe_point(&extra.value.value),
+                _ => d::describe_value(&extra.value.value),
+            };
             out.push(d::ill_typed_field(
                 &extra.key,
                 extra.value.span,
                 expected,
-                d::json_kind(&extra.value.value),
+                &found,
             ));
         }
     }
@@ -101,7 +105,8 @@ pub(super) fn check_type(index: &Index, ty: &TypeRef, out: &mut Vec<Diagnostic>)
                     .iter()
                     .copied()
                     .chain(index.types.keys().copied());
-                out.push(d::undeclared_type(ty, &name, d::suggest(&name, candidates)));
+                let suggestion = d::suggest(&name, candidates);
+                out.push(d::undeclared_type(ty, &parsed, &name, suggestion));
             }
             TypeProblem::Invalid(reason) => out.push(d::invalid_type(ty, &reason)),
         }
@@ -177,6 +182,7 @@ pub(super) fn check(doc: &Document, index: &Index, out: &mut Vec<Diagnostic>) {
             if !value_fits(&value.value, &parsed, &|name| index.named_type(name)) {
                 out.push(d::value_type(
                     &format!("the value of `{}`", variable.name.value),
+                    &value.value,
                     value.span,
                     ty,
                 ));
