@@ -73,14 +73,34 @@ fn children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
+/// The grammar's field ids by name: `child_by_field_name` would search the names on every call.
+fn field_id(name: &str) -> Option<std::num::NonZeroU16> {
+    static IDS: std::sync::OnceLock<HashMap<String, std::num::NonZeroU16>> =
+        std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let language = super::language();
+        (1..=language.field_count() as u16)
+            .filter_map(|id| {
+                let name = language.field_name_for_id(id)?.to_string();
+                Some((name, std::num::NonZeroU16::new(id)?))
+            })
+            .collect()
+    })
+    .get(name)
+    .copied()
+}
+
 fn field<'t>(node: Node<'t>, name: &str) -> Option<Node<'t>> {
-    node.child_by_field_name(name)
+    node.child_by_field_id(field_id(name)?.get())
         .filter(|n| !n.is_missing() && !n.is_error())
 }
 
 fn fields<'t>(node: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let Some(id) = field_id(name) else {
+        return Vec::new();
+    };
     let mut cursor = node.walk();
-    node.children_by_field_name(name, &mut cursor)
+    node.children_by_field_id(id, &mut cursor)
         .filter(|n| !n.is_missing() && !n.is_error())
         .collect()
 }
@@ -1975,24 +1995,57 @@ pub fn decode_escapes(raw: &str) -> Result<String, (usize, String)> {
 
 // ---- comments ---------------------------------------------------------------------------
 
-/// Finds, in one pass over the tree, the run of doc comments before each item.
+/// Node kind ids the whole-tree walks compare (`Node::kind` costs a `strlen` per call).
+struct KindIds {
+    comment: u16,
+    doc_comment: u16,
+    fenced_string: u16,
+    bodies: [u16; 3],
+    /// Nodes whose children are items that take doc comments, and the nodes leading to them.
+    documented: [u16; 4],
+}
+
+fn kind_ids() -> &'static KindIds {
+    static IDS: std::sync::OnceLock<KindIds> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let language = super::language();
+        let id = |kind: &str| language.id_for_node_kind(kind, true);
+        KindIds {
+            comment: id("comment"),
+            doc_comment: id("doc_comment"),
+            fenced_string: id("fenced_string"),
+            bodies: [id("workflow_body"), id("block_body"), id("section_body")],
+            documented: [
+                id("source_file"),
+                id("workflow"),
+                id("workflow_body"),
+                id("block"),
+            ],
+        }
+    })
+}
+
+/// Finds the run of doc comments before each item. Items that take a description (the
+/// workflow, blocks, ports, variables, parameters) are children of the file, the workflow body
+/// and block bodies, so only those are scanned.
 fn doc_runs(tree: &SyntaxTree) -> HashMap<usize, Vec<Span>> {
+    let ids = kind_ids();
+    let block_body = ids.bodies[1];
     let mut runs = HashMap::new();
     let mut stack = vec![tree.root()];
     while let Some(node) = stack.pop() {
         let mut cursor = node.walk();
         let mut run: Vec<Span> = Vec::new();
         for child in node.children(&mut cursor) {
-            match child.kind() {
-                "doc_comment" => run.push(span_of(child)),
-                "comment" => {}
-                _ => {
-                    if !run.is_empty() {
-                        runs.insert(child.start_byte(), std::mem::take(&mut run));
-                    }
-                    if child.child_count() > 0 && child.kind() != "fenced_string" {
-                        stack.push(child);
-                    }
+            let kind = child.kind_id();
+            if kind == ids.doc_comment {
+                run.push(span_of(child));
+            } else if kind != ids.comment {
+                if !run.is_empty() {
+                    runs.insert(child.start_byte(), std::mem::take(&mut run));
+                }
+                if ids.documented.contains(&kind) || kind == block_body {
+                    stack.push(child);
                 }
             }
         }
@@ -2117,6 +2170,7 @@ fn container_end_anchor(container: &str) -> String {
 
 /// Every `comment` and `doc_comment` node in text order, with the body it sits in.
 fn collect_comments(tree: &SyntaxTree) -> Vec<CommentNode> {
+    let ids = kind_ids();
     let mut out = Vec::new();
     let mut cursor = tree.root().walk();
     // The bodies enclosing the cursor, with their depth.
@@ -2128,18 +2182,18 @@ fn collect_comments(tree: &SyntaxTree) -> Vec<CommentNode> {
         while bodies.last().is_some_and(|&(d, _)| d >= depth) {
             bodies.pop();
         }
-        match node.kind() {
-            "comment" | "doc_comment" => out.push(CommentNode {
+        let kind = node.kind_id();
+        if kind == ids.comment || kind == ids.doc_comment {
+            out.push(CommentNode {
                 span: span_of(node),
-                is_doc: node.kind() == "doc_comment",
+                is_doc: kind == ids.doc_comment,
                 body: bodies.last().map(|&(_, start)| start),
-            }),
-            "workflow_body" | "block_body" | "section_body" => {
-                bodies.push((depth, node.start_byte()))
-            }
-            _ => {}
+            });
+        } else if ids.bodies.contains(&kind) {
+            bodies.push((depth, node.start_byte()));
         }
-        if node.child_count() > 0 && node.kind() != "fenced_string" && cursor.goto_first_child() {
+        // Tokens have no children; fenced strings hold no comments.
+        if kind != ids.fenced_string && node.child_count() > 0 && cursor.goto_first_child() {
             depth += 1;
             continue;
         }
