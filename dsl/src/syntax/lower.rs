@@ -627,6 +627,33 @@ impl<'a> Lowerer<'a> {
         document
     }
 
+    /// Reports a second declaration of a name that JSON holds as an object key: JSON cannot
+    /// hold both, so the workflow does not convert until one is renamed.
+    fn unique_key(
+        &mut self,
+        seen: &mut HashMap<String, Span>,
+        name: &Str,
+        what: &str,
+        code: &'static str,
+    ) {
+        match seen.get(&name.value) {
+            Some(first) => self.diagnostics.push(
+                Diagnostic::error(
+                    code,
+                    format!("{what} `{}` is declared twice", name.value),
+                    name.span,
+                )
+                .with_label(*first, "first declared here")
+                .with_help(format!(
+                    "JSON holds each {what} under its name, so names must differ; rename one"
+                )),
+            ),
+            None => {
+                seen.insert(name.value.clone(), name.span);
+            }
+        }
+    }
+
     fn first_time(&mut self, seen: &mut HashMap<String, Span>, key: &Str) -> bool {
         if let Some(first) = seen.get(&key.value) {
             self.diagnostics.push(
@@ -677,6 +704,7 @@ impl<'a> Lowerer<'a> {
         let mut blocks: Vec<Block> = Vec::new();
         let mut types: Vec<TypeDecl> = Vec::new();
         let mut variables: Vec<Variable> = Vec::new();
+        let mut keys = WorkflowKeys::default();
         for item in children(body) {
             match item.kind() {
                 "field" => {
@@ -736,6 +764,7 @@ impl<'a> Lowerer<'a> {
                         continue;
                     };
                     let name = self.name(name);
+                    self.unique_key(&mut keys.types, &name, "type", "duplicate-type");
                     if let Some(ty) = self.type_ref(ty) {
                         self.statement(
                             format!("type.{}", types.len()),
@@ -753,12 +782,19 @@ impl<'a> Lowerer<'a> {
                 }
                 "var" => {
                     if let Some(variable) = self.lower_variable(item, variables.len()) {
+                        self.unique_key(
+                            &mut keys.variables,
+                            &variable.name,
+                            "variable",
+                            "duplicate-variable",
+                        );
                         variables.push(variable);
                     }
                 }
                 "section" => self.lower_workflow_section(item, &mut workflow, &mut seen),
                 "block" => {
                     if let Some(block) = self.lower_block(item, blocks.len(), &mut pending) {
+                        self.unique_key(&mut keys.blocks, &block.id, "block", "duplicate-block");
                         blocks.push(block);
                     }
                 }
@@ -1177,6 +1213,7 @@ impl<'a> Lowerer<'a> {
         let mut properties: Vec<Property> = Vec::new();
         let mut params: Vec<Parameter> = Vec::new();
         let mut placeholders: Vec<Placeholder> = Vec::new();
+        let mut placeholder_names: HashMap<String, Span> = HashMap::new();
         let mut template_source: Option<(Str, Span)> = None;
         let mut extras: Vec<Member> = Vec::new();
         for item in children(body) {
@@ -1362,6 +1399,12 @@ impl<'a> Lowerer<'a> {
                     }
                     let placeholder_anchor = format!("{anchor}.placeholder.{}", placeholders.len());
                     if let Some(placeholder) = self.lower_placeholder(item) {
+                        self.unique_key(
+                            &mut placeholder_names,
+                            &placeholder.name,
+                            "placeholder",
+                            "duplicate-name",
+                        );
                         placeholders.push(placeholder);
                         self.statement(placeholder_anchor, &anchor, item, None, None);
                     }
@@ -1897,6 +1940,14 @@ struct WrittenConnection {
     connection: Connection,
     id_written: bool,
     data_type_written: bool,
+}
+
+/// Names a workflow holds as JSON object keys, with where each was first declared.
+#[derive(Default)]
+struct WorkflowKeys {
+    blocks: HashMap<String, Span>,
+    types: HashMap<String, Span>,
+    variables: HashMap<String, Span>,
 }
 
 /// Connections in text order: those written on inputs, then `connect` statements.
