@@ -7,6 +7,8 @@
 
 #![warn(missing_docs)]
 
+pub mod catalog;
+pub mod check;
 pub mod convert;
 pub mod diagnostic;
 pub mod json;
