@@ -6,5 +6,5 @@
 
 #![warn(missing_docs)]
 
-// executors: next commit
+pub mod executors;
 pub mod value;
