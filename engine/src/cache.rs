@@ -125,6 +125,13 @@ impl Cache {
         write_atomic(&self.latest_path(&entry.block), text.as_bytes())
     }
 
+    /// Records a block's most recent outputs without a keyed entry (for blocks that always
+    /// run: their outputs still feed `--block` and `explain`).
+    pub fn put_latest(&self, entry: &CacheEntry) -> std::io::Result<()> {
+        let text = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+        write_atomic(&self.latest_path(&entry.block), text.as_bytes())
+    }
+
     fn latest_path(&self, block: &str) -> PathBuf {
         self.dir
             .join("latest")

@@ -629,15 +629,18 @@ async fn run_block(
         let duration = started.elapsed();
         match result {
             Ok(values) => {
-                if let (Some(cache), Some(parts)) = (&shared.cache, key_parts) {
+                if let Some(cache) = &shared.cache {
+                    let keyed = key_parts.is_some();
+                    let parts = key_parts.unwrap_or_default();
                     let entry = CacheEntry {
-                        key: parts.key(),
+                        key: if keyed { parts.key() } else { String::new() },
                         block: block.id.clone(),
                         created_at_ms: now_ms(),
                         parts,
                         outputs: values.iter().map(|(p, v)| (p.clone(), v.to_json())).collect(),
                     };
-                    if let Err(e) = cache.put(&entry) {
+                    let stored = if keyed { cache.put(&entry) } else { cache.put_latest(&entry) };
+                    if let Err(e) = stored {
                         sink.emit(Some(&block.id), EventKind::Warning { message: format!("cannot write the cache: {e}") });
                     }
                 }

@@ -1,0 +1,3 @@
+//! Scheduler benchmarks (filled in below).
+
+fn main() {}
