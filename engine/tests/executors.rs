@@ -559,3 +559,188 @@ fn rust_code_is_not_supported_yet() {
     let outcome = call("rust", "fn main() {}").run();
     assert!(outcome.error().to_string().contains("not yet supported"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// JavaScript
+
+#[cfg(feature = "javascript")]
+mod javascript {
+    use super::*;
+
+    #[test]
+    fn inputs_and_outputs_by_name() {
+        let outcome = call(
+            "javascript",
+            "var count = files.length + n;\nconst info = {name, ratio: 0.5, none: null, list: [1, 'x']};\nlet first = files[0];\n",
+        )
+        .input("files", Value::List(vec![path("/tmp/a.cpp"), path("/tmp/b.cpp")]))
+        .input("n", Value::Integer(1))
+        .input("name", s("x"))
+        .output("count", "Integer")
+        .output("info", "Dict[String, Any]")
+        .output("first", "Path")
+        .run();
+        assert_eq!(outcome.output("count"), Value::Integer(3));
+        assert_eq!(
+            outcome.output("info"),
+            Value::Dict(vec![
+                ("name".into(), s("x")),
+                ("ratio".into(), Value::Number(0.5)),
+                ("none".into(), Value::Null),
+                ("list".into(), Value::List(vec![Value::Integer(1), s("x")])),
+            ])
+        );
+        assert_eq!(outcome.output("first"), s("/tmp/a.cpp"));
+    }
+
+    #[test]
+    fn completion_value_is_the_single_output() {
+        let outcome = call("javascript", "files.filter(f => f.endsWith('.cpp')).map(f => f.toUpperCase())")
+            .input("files", Value::List(vec![s("a.cpp"), s("b.h")]))
+            .output("out", "List[String]")
+            .run();
+        assert_eq!(outcome.output("out"), Value::List(vec![s("A.CPP")]));
+        let outcome = call("javascript", "const xs = [1, 2];\nxs.map(x => x * 2)")
+            .output("out", "List[Integer]")
+            .run();
+        assert_eq!(
+            outcome.output("out"),
+            Value::List(vec![Value::Integer(2), Value::Integer(4)])
+        );
+        let outcome = call("javascript", "const out = 7;").output("out", "Integer").run();
+        assert_eq!(outcome.output("out"), Value::Integer(7));
+    }
+
+    #[test]
+    fn promises_and_await_settle() {
+        let outcome = call(
+            "javascript",
+            "async function twice(x) { await null; return x * 2; }\nconst a = await twice(2);\nconst b = await Promise.all([twice(3), Promise.resolve(1)]);\nvar later;\nPromise.resolve(5).then(v => { later = v; });\n",
+        )
+        .output("a", "Integer")
+        .output("b", "List[Integer]")
+        .output("later", "Integer")
+        .run();
+        assert_eq!(outcome.output("a"), Value::Integer(4));
+        assert_eq!(
+            outcome.output("b"),
+            Value::List(vec![Value::Integer(6), Value::Integer(1)])
+        );
+        assert_eq!(outcome.output("later"), Value::Integer(5));
+        let outcome = call("javascript", "(async () => 'done')()").output("out", "String").run();
+        assert_eq!(outcome.output("out"), s("done"));
+    }
+
+    #[test]
+    fn rejected_promise_fails_with_line() {
+        let outcome = call(
+            "javascript",
+            "async function f() {\n  await null;\n  throw new TypeError('nope');\n}\nawait f();\n",
+        )
+        .output("out", "Any")
+        .run();
+        let (message, traceback, line) = failed_line(outcome.error());
+        assert_eq!(message, "TypeError: nope");
+        assert_eq!(line, Some(12), "{traceback:?}");
+        assert!(traceback.unwrap().contains("flow.ab:12"));
+    }
+
+    #[test]
+    fn console_goes_to_the_log() {
+        let outcome = call("javascript", "console.log('hello', 42, {a: 1});\nconsole.error('bad');\n1")
+            .output("out", "Integer")
+            .run();
+        assert_eq!(outcome.stdout(), vec!["hello 42 {\"a\":1}"]);
+        assert!(outcome
+            .logs
+            .iter()
+            .any(|line| line.stream == Stream::Stderr && line.text == "bad"));
+    }
+
+    #[test]
+    fn throw_has_workflow_line() {
+        let outcome = call("javascript", "const x = null;\nfunction f() {\n  throw new RangeError('too far');\n}\nf();\n")
+            .output("out", "Any")
+            .run();
+        let (message, traceback, line) = failed_line(outcome.error());
+        assert_eq!(message, "RangeError: too far");
+        assert_eq!(line, Some(12), "{traceback:?}");
+        let outcome = call("javascript", "throw 'plain string'").output("out", "Any").run();
+        let (message, _, _) = failed_line(outcome.error());
+        assert!(message.contains("plain string"), "{message}");
+    }
+
+    #[test]
+    fn syntax_error_has_workflow_line() {
+        let outcome = call("javascript", "const a = 1;\nconst = ;\n").output("out", "Any").run();
+        let (message, _, line) = failed_line(outcome.error());
+        assert!(message.contains("SyntaxError"), "{message}");
+        assert_eq!(line, Some(11));
+    }
+
+    #[test]
+    fn runaway_loop_times_out() {
+        let outcome = call("javascript", "while (true) {}")
+            .output("out", "Any")
+            .timeout(Duration::from_millis(200))
+            .run();
+        assert!(matches!(outcome.error(), CodeError::Timeout(_)), "{:?}", outcome.result);
+        let outcome = call(
+            "javascript",
+            "for (;;) { try { while (true) {} } catch (e) {} }",
+        )
+        .output("out", "Any")
+        .timeout(Duration::from_millis(200))
+        .run();
+        assert!(matches!(outcome.error(), CodeError::Timeout(_)), "{:?}", outcome.result);
+    }
+
+    #[test]
+    fn runaway_promise_chain_times_out() {
+        let outcome = call(
+            "javascript",
+            "const spin = () => Promise.resolve().then(spin);\nawait spin();\n",
+        )
+        .output("out", "Any")
+        .timeout(Duration::from_millis(200))
+        .run();
+        assert!(matches!(outcome.error(), CodeError::Timeout(_)), "{:?}", outcome.result);
+    }
+
+    #[test]
+    fn cancel_stops_a_running_block() {
+        let c = call("javascript", "let n = 0; while (true) { n++; }").output("n", "Integer");
+        cancel_after(&c.cancel, Duration::from_millis(200));
+        let outcome = c.run();
+        assert_eq!(outcome.error(), &CodeError::Cancelled);
+    }
+
+    #[test]
+    fn memory_limit_fails_cleanly() {
+        let outcome = call(
+            "javascript",
+            "const xs = []; while (true) { xs.push(new Array(100000).fill(1)); }",
+        )
+        .output("out", "Any")
+        .run();
+        let (message, _, _) = failed_line(outcome.error());
+        assert!(message.contains("memory"), "{message}");
+    }
+
+    #[test]
+    fn wrong_output_type_names_both() {
+        let outcome = call("javascript", "'abc'").output("count", "Integer").run();
+        assert_mismatch(outcome.error(), "count", "Integer", "String");
+        let outcome = call("javascript", "Symbol('x')").output("x", "Any").run();
+        assert!(outcome.error().to_string().contains("symbol"), "{}", outcome.error());
+        let outcome = call("javascript", "const a = 1;").output("a", "Integer").output("b", "Integer").run();
+        assert_eq!(outcome.error(), &CodeError::MissingOutput { port: "b".into() });
+    }
+
+    #[test]
+    fn unsettled_promise_is_reported() {
+        let outcome = call("javascript", "await new Promise(() => {});").output("x", "Any").run();
+        let (message, _, _) = failed_line(outcome.error());
+        assert!(message.contains("never settled"), "{message}");
+    }
+}
