@@ -744,3 +744,101 @@ mod javascript {
         assert!(message.contains("never settled"), "{message}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// SQL
+
+#[cfg(feature = "sql")]
+mod sql {
+    use super::*;
+
+    fn record(fields: &[(&str, Value)]) -> Value {
+        Value::Dict(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn list_inputs_are_tables_and_scalars_parameters() {
+        let people = Value::List(vec![
+            record(&[("name", s("ann")), ("age", Value::Integer(31))]),
+            record(&[("name", s("bob")), ("age", Value::Integer(17))]),
+            record(&[("name", s("cy")), ("city", s("Oslo"))]),
+        ]);
+        let outcome = call(
+            "sql",
+            "CREATE TABLE extra (n INTEGER);\nINSERT INTO extra VALUES (1);\nSELECT name, age, city FROM people WHERE age >= :min_age OR city IS NOT NULL ORDER BY name;\n",
+        )
+        .input("people", people)
+        .input("min_age", Value::Integer(18))
+        .output("adults", "List[Dict[String, Json]]")
+        .run();
+        assert_eq!(
+            outcome.output("adults"),
+            Value::List(vec![
+                record(&[("name", s("ann")), ("age", Value::Integer(31)), ("city", Value::Null)]),
+                record(&[("name", s("cy")), ("age", Value::Null), ("city", s("Oslo"))]),
+            ])
+        );
+    }
+
+    #[test]
+    fn scalar_lists_have_a_value_column() {
+        let outcome = call("sql", "SELECT sum(value) AS total, count(*) AS n FROM xs")
+            .input("xs", Value::List(vec![Value::Integer(1), Value::Integer(2), Value::Number(0.5)]))
+            .output("rows", "List[{total: Number, n: Integer}]")
+            .run();
+        assert_eq!(
+            outcome.output("rows"),
+            Value::List(vec![record(&[("total", Value::Number(3.5)), ("n", Value::Integer(3))])])
+        );
+        let outcome = call("sql", "SELECT count(*) FROM xs WHERE value = :needle")
+            .input("xs", Value::List(vec![s("a"), s("b"), s("a")]))
+            .input("needle", s("a"))
+            .output("count", "Integer")
+            .run();
+        assert_eq!(outcome.output("count"), Value::Integer(2));
+    }
+
+    #[test]
+    fn error_has_workflow_line() {
+        let outcome = call("sql", "SELECT 1;\nSELECT nosuch FROM\n  nowhere;\n").output("rows", "Any").run();
+        let (message, _, line) = failed_line(outcome.error());
+        assert!(message.contains("nowhere") || message.contains("no such"), "{message}");
+        assert!(matches!(line, Some(11) | Some(12)), "{line:?}");
+        let outcome = call("sql", "SELECT :missing").output("rows", "Any").run();
+        assert!(outcome.error().to_string().contains("`:missing`"));
+    }
+
+    #[test]
+    fn runaway_query_times_out() {
+        let outcome = call(
+            "sql",
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r",
+        )
+        .output("rows", "Any")
+        .timeout(Duration::from_millis(200))
+        .run();
+        assert!(matches!(outcome.error(), CodeError::Timeout(_)), "{:?}", outcome.result);
+    }
+
+    #[test]
+    fn cancel_stops_a_query() {
+        let c = call(
+            "sql",
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r",
+        )
+        .output("rows", "Any");
+        cancel_after(&c.cancel, Duration::from_millis(200));
+        assert_eq!(c.run().error(), &CodeError::Cancelled);
+    }
+
+    #[test]
+    fn wrong_output_type_names_both() {
+        let outcome = call("sql", "SELECT 'abc' AS x").output("x", "Integer").run();
+        assert_mismatch(outcome.error(), "x", "Integer", "String");
+    }
+}
