@@ -74,9 +74,9 @@ pub fn run_javascript(req: &CodeRequest) -> Result<Vec<(String, Value)>, CodeErr
             (req.log)(line);
         }
         match worker {
-            Ok(worker) => worker.join().unwrap_or_else(|_| {
-                Err(CodeError::Setup("the JavaScript thread panicked".into()))
-            }),
+            Ok(worker) => worker
+                .join()
+                .unwrap_or_else(|_| Err(CodeError::Setup("the JavaScript thread panicked".into()))),
             Err(err) => Err(err),
         }
     })?;
@@ -135,7 +135,9 @@ fn run_in_context(
         // With top-level await allowed, QuickJS resolves to `{value: completion}`.
         let completion = match completion.as_object() {
             Some(object) if is_async && !completion.is_array() && !completion.is_function() => {
-                object.get::<_, JsValue>("value").unwrap_or(completion.clone())
+                object
+                    .get::<_, JsValue>("value")
+                    .unwrap_or(completion.clone())
             }
             _ => completion,
         };
@@ -161,7 +163,9 @@ fn run_in_context(
                 port: port.clone(),
                 mismatch: TypeMismatch {
                     path: String::new(),
-                    expected: "a JSON-like value (null, boolean, number, string, array, plain object)".into(),
+                    expected:
+                        "a JSON-like value (null, boolean, number, string, array, plain object)"
+                            .into(),
                     found,
                 },
             })?;
@@ -176,17 +180,14 @@ fn run_in_context(
 }
 
 fn install_console(ctx: &Ctx<'_>, sender: mpsc::Sender<LogLine>) -> rquickjs::Result<()> {
-    let emit = Function::new(
-        ctx.clone(),
-        move |stream: i32, text: String| {
-            let stream = if stream == 0 {
-                Stream::Stdout
-            } else {
-                Stream::Stderr
-            };
-            let _ = sender.send(LogLine { stream, text });
-        },
-    )?;
+    let emit = Function::new(ctx.clone(), move |stream: i32, text: String| {
+        let stream = if stream == 0 {
+            Stream::Stdout
+        } else {
+            Stream::Stderr
+        };
+        let _ = sender.send(LogLine { stream, text });
+    })?;
     ctx.globals().set("__agentblocks_emit", emit)?;
     ctx.eval::<(), _>(PRELUDE)
 }
@@ -224,21 +225,13 @@ fn promise_never_settles(_promise: &Promise<'_>) -> CodeError {
     )
 }
 
-fn drain_jobs(
-    ctx: &Ctx<'_>,
-    req: &CodeRequest,
-    stopped: &AtomicBool,
-) -> Result<(), CodeError> {
+fn drain_jobs(ctx: &Ctx<'_>, req: &CodeRequest, stopped: &AtomicBool) -> Result<(), CodeError> {
     while run_one_job(ctx, req, stopped)? {}
     Ok(())
 }
 
 /// Runs one pending job; false when there was none.
-fn run_one_job(
-    ctx: &Ctx<'_>,
-    req: &CodeRequest,
-    stopped: &AtomicBool,
-) -> Result<bool, CodeError> {
+fn run_one_job(ctx: &Ctx<'_>, req: &CodeRequest, stopped: &AtomicBool) -> Result<bool, CodeError> {
     if stopped.load(Ordering::SeqCst) {
         return Err(req.stop_error());
     }
@@ -250,7 +243,12 @@ fn run_one_job(
 }
 
 /// Describes a thrown exception, with `<block>:LINE` mapped to the workflow file.
-fn js_failure(ctx: &Ctx<'_>, err: rquickjs::Error, req: &CodeRequest, stopped: &AtomicBool) -> CodeError {
+fn js_failure(
+    ctx: &Ctx<'_>,
+    err: rquickjs::Error,
+    req: &CodeRequest,
+    stopped: &AtomicBool,
+) -> CodeError {
     if stopped.load(Ordering::SeqCst) {
         return req.stop_error();
     }
@@ -338,7 +336,9 @@ fn to_js<'js>(ctx: &Ctx<'js>, value: &Value) -> rquickjs::Result<JsValue<'js>> {
         },
         Value::Number(n) => JsValue::new_float(ctx.clone(), *n),
         Value::String(s) => rquickjs::String::from_str(ctx.clone(), s)?.into_value(),
-        Value::Path(p) => rquickjs::String::from_str(ctx.clone(), &p.to_string_lossy())?.into_value(),
+        Value::Path(p) => {
+            rquickjs::String::from_str(ctx.clone(), &p.to_string_lossy())?.into_value()
+        }
         Value::List(items) => {
             let array = Array::new(ctx.clone())?;
             for (i, item) in items.iter().enumerate() {

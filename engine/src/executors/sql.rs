@@ -78,7 +78,9 @@ pub fn run_sql(req: &CodeRequest) -> Result<Vec<(String, Value)>, CodeError> {
     for (name, value) in req.inputs {
         if let Value::List(items) = value {
             create_table(&conn, name, items).map_err(|err| {
-                CodeError::Setup(format!("could not make table `{name}` from its input: {err}"))
+                CodeError::Setup(format!(
+                    "could not make table `{name}` from its input: {err}"
+                ))
             })?;
         }
     }
@@ -209,7 +211,9 @@ fn create_table(conn: &Connection, name: &str, items: &[Value]) -> rusqlite::Res
                     entries
                         .iter()
                         .find(|(key, _)| key == column)
-                        .map_or(ToSqlOutput::Owned(SqlValue::Null), |(_, value)| to_sql(value))
+                        .map_or(ToSqlOutput::Owned(SqlValue::Null), |(_, value)| {
+                            to_sql(value)
+                        })
                 })
                 .collect(),
             other => vec![to_sql(other)],
@@ -246,7 +250,6 @@ fn from_sql(cell: ValueRef<'_>) -> Value {
 ///
 /// `statement` is the 0-based index of the failing statement.
 fn sql_failure(req: &CodeRequest, err: rusqlite::Error, statement: usize) -> CodeError {
-
     let line = match &err {
         rusqlite::Error::SqlInputError { sql, offset, .. } if *offset >= 0 => {
             // `sql` is the rest of the code from the failing statement on.
@@ -297,5 +300,11 @@ fn statement_line(code: &str, index: usize) -> Option<u32> {
     }
     let leading = code[start..].len() - code[start..].trim_start().len();
     let offset = start + leading;
-    Some(code.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() as u32 + 1)
+    Some(
+        code.as_bytes()[..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u32
+            + 1,
+    )
 }
