@@ -559,3 +559,478 @@ fn rust_code_is_not_supported_yet() {
     let outcome = call("rust", "fn main() {}").run();
     assert!(outcome.error().to_string().contains("not yet supported"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// JavaScript
+
+#[cfg(feature = "javascript")]
+mod javascript {
+    use super::*;
+
+    #[test]
+    fn inputs_and_outputs_by_name() {
+        let outcome = call(
+            "javascript",
+            "var count = files.length + n;\nconst info = {name, ratio: 0.5, none: null, list: [1, 'x']};\nlet first = files[0];\n",
+        )
+        .input("files", Value::List(vec![path("/tmp/a.cpp"), path("/tmp/b.cpp")]))
+        .input("n", Value::Integer(1))
+        .input("name", s("x"))
+        .output("count", "Integer")
+        .output("info", "Dict[String, Any]")
+        .output("first", "Path")
+        .run();
+        assert_eq!(outcome.output("count"), Value::Integer(3));
+        assert_eq!(
+            outcome.output("info"),
+            Value::Dict(vec![
+                ("name".into(), s("x")),
+                ("ratio".into(), Value::Number(0.5)),
+                ("none".into(), Value::Null),
+                ("list".into(), Value::List(vec![Value::Integer(1), s("x")])),
+            ])
+        );
+        assert_eq!(outcome.output("first"), s("/tmp/a.cpp"));
+    }
+
+    #[test]
+    fn completion_value_is_the_single_output() {
+        let outcome = call(
+            "javascript",
+            "files.filter(f => f.endsWith('.cpp')).map(f => f.toUpperCase())",
+        )
+        .input("files", Value::List(vec![s("a.cpp"), s("b.h")]))
+        .output("out", "List[String]")
+        .run();
+        assert_eq!(outcome.output("out"), Value::List(vec![s("A.CPP")]));
+        let outcome = call("javascript", "const xs = [1, 2];\nxs.map(x => x * 2)")
+            .output("out", "List[Integer]")
+            .run();
+        assert_eq!(
+            outcome.output("out"),
+            Value::List(vec![Value::Integer(2), Value::Integer(4)])
+        );
+        let outcome = call("javascript", "const out = 7;")
+            .output("out", "Integer")
+            .run();
+        assert_eq!(outcome.output("out"), Value::Integer(7));
+    }
+
+    #[test]
+    fn promises_and_await_settle() {
+        let outcome = call(
+            "javascript",
+            "async function twice(x) { await null; return x * 2; }\nconst a = await twice(2);\nconst b = await Promise.all([twice(3), Promise.resolve(1)]);\nvar later;\nPromise.resolve(5).then(v => { later = v; });\n",
+        )
+        .output("a", "Integer")
+        .output("b", "List[Integer]")
+        .output("later", "Integer")
+        .run();
+        assert_eq!(outcome.output("a"), Value::Integer(4));
+        assert_eq!(
+            outcome.output("b"),
+            Value::List(vec![Value::Integer(6), Value::Integer(1)])
+        );
+        assert_eq!(outcome.output("later"), Value::Integer(5));
+        let outcome = call("javascript", "(async () => 'done')()")
+            .output("out", "String")
+            .run();
+        assert_eq!(outcome.output("out"), s("done"));
+    }
+
+    #[test]
+    fn rejected_promise_fails_with_line() {
+        let outcome = call(
+            "javascript",
+            "async function f() {\n  await null;\n  throw new TypeError('nope');\n}\nawait f();\n",
+        )
+        .output("out", "Any")
+        .run();
+        let (message, traceback, line) = failed_line(outcome.error());
+        assert_eq!(message, "TypeError: nope");
+        assert_eq!(line, Some(12), "{traceback:?}");
+        assert!(traceback.unwrap().contains("flow.ab:12"));
+    }
+
+    #[test]
+    fn console_goes_to_the_log() {
+        let outcome = call(
+            "javascript",
+            "console.log('hello', 42, {a: 1});\nconsole.error('bad');\n1",
+        )
+        .output("out", "Integer")
+        .run();
+        assert_eq!(outcome.stdout(), vec!["hello 42 {\"a\":1}"]);
+        assert!(outcome
+            .logs
+            .iter()
+            .any(|line| line.stream == Stream::Stderr && line.text == "bad"));
+    }
+
+    #[test]
+    fn throw_has_workflow_line() {
+        let outcome = call(
+            "javascript",
+            "const x = null;\nfunction f() {\n  throw new RangeError('too far');\n}\nf();\n",
+        )
+        .output("out", "Any")
+        .run();
+        let (message, traceback, line) = failed_line(outcome.error());
+        assert_eq!(message, "RangeError: too far");
+        assert_eq!(line, Some(12), "{traceback:?}");
+        let outcome = call("javascript", "throw 'plain string'")
+            .output("out", "Any")
+            .run();
+        let (message, _, _) = failed_line(outcome.error());
+        assert!(message.contains("plain string"), "{message}");
+    }
+
+    #[test]
+    fn syntax_error_has_workflow_line() {
+        let outcome = call("javascript", "const a = 1;\nconst = ;\n")
+            .output("out", "Any")
+            .run();
+        let (message, _, line) = failed_line(outcome.error());
+        assert!(message.contains("SyntaxError"), "{message}");
+        assert_eq!(line, Some(11));
+    }
+
+    #[test]
+    fn runaway_loop_times_out() {
+        let outcome = call("javascript", "while (true) {}")
+            .output("out", "Any")
+            .timeout(Duration::from_millis(200))
+            .run();
+        assert!(
+            matches!(outcome.error(), CodeError::Timeout(_)),
+            "{:?}",
+            outcome.result
+        );
+        let outcome = call(
+            "javascript",
+            "for (;;) { try { while (true) {} } catch (e) {} }",
+        )
+        .output("out", "Any")
+        .timeout(Duration::from_millis(200))
+        .run();
+        assert!(
+            matches!(outcome.error(), CodeError::Timeout(_)),
+            "{:?}",
+            outcome.result
+        );
+    }
+
+    #[test]
+    fn runaway_promise_chain_times_out() {
+        let outcome = call(
+            "javascript",
+            "const spin = () => Promise.resolve().then(spin);\nawait spin();\n",
+        )
+        .output("out", "Any")
+        .timeout(Duration::from_millis(200))
+        .run();
+        assert!(
+            matches!(outcome.error(), CodeError::Timeout(_)),
+            "{:?}",
+            outcome.result
+        );
+    }
+
+    #[test]
+    fn cancel_stops_a_running_block() {
+        let c = call("javascript", "let n = 0; while (true) { n++; }").output("n", "Integer");
+        cancel_after(&c.cancel, Duration::from_millis(200));
+        let outcome = c.run();
+        assert_eq!(outcome.error(), &CodeError::Cancelled);
+    }
+
+    #[test]
+    fn memory_limit_fails_cleanly() {
+        let outcome = call(
+            "javascript",
+            "const xs = []; while (true) { xs.push(new Array(100000).fill(1)); }",
+        )
+        .output("out", "Any")
+        .run();
+        let (message, _, _) = failed_line(outcome.error());
+        assert!(message.contains("memory"), "{message}");
+    }
+
+    #[test]
+    fn wrong_output_type_names_both() {
+        let outcome = call("javascript", "'abc'").output("count", "Integer").run();
+        assert_mismatch(outcome.error(), "count", "Integer", "String");
+        let outcome = call("javascript", "Symbol('x')").output("x", "Any").run();
+        assert!(
+            outcome.error().to_string().contains("symbol"),
+            "{}",
+            outcome.error()
+        );
+        let outcome = call("javascript", "const a = 1;")
+            .output("a", "Integer")
+            .output("b", "Integer")
+            .run();
+        assert_eq!(
+            outcome.error(),
+            &CodeError::MissingOutput { port: "b".into() }
+        );
+    }
+
+    #[test]
+    fn unsettled_promise_is_reported() {
+        let outcome = call("javascript", "await new Promise(() => {});")
+            .output("x", "Any")
+            .run();
+        let (message, _, _) = failed_line(outcome.error());
+        assert!(message.contains("never settled"), "{message}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL
+
+#[cfg(feature = "sql")]
+mod sql {
+    use super::*;
+
+    fn record(fields: &[(&str, Value)]) -> Value {
+        Value::Dict(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn list_inputs_are_tables_and_scalars_parameters() {
+        let people = Value::List(vec![
+            record(&[("name", s("ann")), ("age", Value::Integer(31))]),
+            record(&[("name", s("bob")), ("age", Value::Integer(17))]),
+            record(&[("name", s("cy")), ("city", s("Oslo"))]),
+        ]);
+        let outcome = call(
+            "sql",
+            "CREATE TABLE extra (n INTEGER);\nINSERT INTO extra VALUES (1);\nSELECT name, age, city FROM people WHERE age >= :min_age OR city IS NOT NULL ORDER BY name;\n",
+        )
+        .input("people", people)
+        .input("min_age", Value::Integer(18))
+        .output("adults", "List[Dict[String, Json]]")
+        .run();
+        assert_eq!(
+            outcome.output("adults"),
+            Value::List(vec![
+                record(&[
+                    ("name", s("ann")),
+                    ("age", Value::Integer(31)),
+                    ("city", Value::Null)
+                ]),
+                record(&[("name", s("cy")), ("age", Value::Null), ("city", s("Oslo"))]),
+            ])
+        );
+    }
+
+    #[test]
+    fn scalar_lists_have_a_value_column() {
+        let outcome = call("sql", "SELECT sum(value) AS total, count(*) AS n FROM xs")
+            .input(
+                "xs",
+                Value::List(vec![
+                    Value::Integer(1),
+                    Value::Integer(2),
+                    Value::Number(0.5),
+                ]),
+            )
+            .output("rows", "List[{total: Number, n: Integer}]")
+            .run();
+        assert_eq!(
+            outcome.output("rows"),
+            Value::List(vec![record(&[
+                ("total", Value::Number(3.5)),
+                ("n", Value::Integer(3))
+            ])])
+        );
+        let outcome = call("sql", "SELECT count(*) FROM xs WHERE value = :needle")
+            .input("xs", Value::List(vec![s("a"), s("b"), s("a")]))
+            .input("needle", s("a"))
+            .output("count", "Integer")
+            .run();
+        assert_eq!(outcome.output("count"), Value::Integer(2));
+    }
+
+    #[test]
+    fn error_has_workflow_line() {
+        let outcome = call("sql", "SELECT 1;\nSELECT nosuch FROM\n  nowhere;\n")
+            .output("rows", "Any")
+            .run();
+        let (message, _, line) = failed_line(outcome.error());
+        assert!(
+            message.contains("nowhere") || message.contains("no such"),
+            "{message}"
+        );
+        assert!(matches!(line, Some(11) | Some(12)), "{line:?}");
+        let outcome = call("sql", "SELECT :missing").output("rows", "Any").run();
+        assert!(outcome.error().to_string().contains("`:missing`"));
+    }
+
+    #[test]
+    fn runaway_query_times_out() {
+        let outcome = call(
+            "sql",
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r",
+        )
+        .output("rows", "Any")
+        .timeout(Duration::from_millis(200))
+        .run();
+        assert!(
+            matches!(outcome.error(), CodeError::Timeout(_)),
+            "{:?}",
+            outcome.result
+        );
+    }
+
+    #[test]
+    fn cancel_stops_a_query() {
+        let c = call(
+            "sql",
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r",
+        )
+        .output("rows", "Any");
+        cancel_after(&c.cancel, Duration::from_millis(200));
+        assert_eq!(c.run().error(), &CodeError::Cancelled);
+    }
+
+    #[test]
+    fn wrong_output_type_names_both() {
+        let outcome = call("sql", "SELECT 'abc' AS x")
+            .output("x", "Integer")
+            .run();
+        assert_mismatch(outcome.error(), "x", "Integer", "String");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+
+mod templates {
+    use agentblocks_dsl::model::{
+        Parameter, Placeholder, PlaceholderKind, Span, Spanned, Template,
+    };
+    use agentblocks_engine::executors::template::expand_template;
+    use serde_json::{json, Value as Json};
+
+    fn text(value: &str) -> Spanned<String> {
+        Spanned::new(value.to_string(), Span::default())
+    }
+
+    fn placeholder(name: &str, kind: PlaceholderKind) -> Placeholder {
+        Placeholder {
+            span: Span::default(),
+            name: text(name),
+            kind,
+        }
+    }
+
+    fn parameter(name: &str, value: Option<Json>, default: Option<Json>) -> Parameter {
+        Parameter {
+            span: Span::default(),
+            name: text(name),
+            ty: None,
+            value: value.map(|v| Spanned::new(v, Span::default())),
+            default: default.map(|v| Spanned::new(v, Span::default())),
+            description: None,
+            extra: Vec::new(),
+        }
+    }
+
+    fn template(source: &str, placeholders: Vec<Placeholder>) -> Template {
+        Template {
+            span: Span::default(),
+            source: text(source),
+            placeholders,
+        }
+    }
+
+    #[test]
+    fn all_placeholder_kinds() {
+        let t = template(
+            "def {{fn_name}}(x):\n    limit = {{limit}}\n    {{body}}\n    return {{mode}}\n",
+            vec![
+                placeholder("fn_name", PlaceholderKind::Simple(text("name"))),
+                placeholder("limit", PlaceholderKind::Expression(text("limit"))),
+                placeholder("body", PlaceholderKind::CodeBlock(text("python"))),
+                placeholder(
+                    "mode",
+                    PlaceholderKind::Conditional {
+                        condition: text("strict"),
+                        if_true: text("x > limit"),
+                        if_false: text("True"),
+                    },
+                ),
+            ],
+        );
+        let params = vec![
+            parameter("name", Some(json!("check")), None),
+            parameter("limit", None, Some(json!("it's"))),
+            parameter("body", Some(json!("if x:\n    print(x)\n\nx += 1\n")), None),
+            parameter("strict", Some(json!(false)), Some(json!(true))),
+        ];
+        assert_eq!(
+            expand_template(&t, &params, "python").unwrap(),
+            "def check(x):\n    limit = 'it\\'s'\n    if x:\n        print(x)\n\n    x += 1\n    return True\n"
+        );
+    }
+
+    #[test]
+    fn expression_literals_per_language() {
+        let t = template(
+            "v = {{v}}",
+            vec![placeholder("v", PlaceholderKind::Expression(text("v")))],
+        );
+        let value = json!({"a": [1, 2.5, null, true], "b": "x'y\n"});
+        let expand = |language: &str, value: Json| {
+            expand_template(&t, &[parameter("v", Some(value), None)], language).unwrap()
+        };
+        assert_eq!(
+            expand("python", value.clone()),
+            "v = {'a': [1, 2.5, None, True], 'b': 'x\\'y\\n'}"
+        );
+        assert_eq!(
+            expand("javascript", value.clone()),
+            "v = {\"a\":[1,2.5,null,true],\"b\":\"x'y\\n\"}"
+        );
+        assert_eq!(expand("shell", json!("it's")), "v = 'it'\\''s'");
+        assert_eq!(expand("shell", json!(3)), "v = 3");
+        assert_eq!(expand("sql", json!("it's")), "v = 'it''s'");
+        assert_eq!(expand("sql", json!(null)), "v = NULL");
+        assert_eq!(expand("sql", json!(true)), "v = TRUE");
+        assert_eq!(expand("python", json!(1.0)), "v = 1.0");
+    }
+
+    #[test]
+    fn errors_name_what_is_missing() {
+        let t = template(
+            "{{a}} {{b}}",
+            vec![placeholder("a", PlaceholderKind::Simple(text("p")))],
+        );
+        let err =
+            expand_template(&t, &[parameter("p", Some(json!(1)), None)], "python").unwrap_err();
+        assert!(err.contains("`{{b}}`"), "{err}");
+        let err = expand_template(&t, &[], "python").unwrap_err();
+        assert!(err.contains("`p`"), "{err}");
+        let err = expand_template(&t, &[parameter("p", None, None)], "python").unwrap_err();
+        assert!(err.contains("neither a value nor a default"), "{err}");
+    }
+
+    #[test]
+    fn non_placeholder_braces_stay() {
+        let t = template(
+            "const o = {{a: 1}};\n{{ x }}",
+            vec![placeholder("x", PlaceholderKind::Simple(text("x")))],
+        );
+        assert_eq!(
+            expand_template(&t, &[parameter("x", Some(json!("ok")), None)], "javascript").unwrap(),
+            "const o = {{a: 1}};\nok"
+        );
+    }
+}

@@ -111,7 +111,8 @@ impl CodeRequest<'_> {
     ) -> Result<Vec<(String, Value)>, CodeError> {
         let mut values = Vec::with_capacity(self.outputs.len());
         for (port, ty) in self.outputs {
-            let value = lookup(port).ok_or_else(|| CodeError::MissingOutput { port: port.clone() })?;
+            let value =
+                lookup(port).ok_or_else(|| CodeError::MissingOutput { port: port.clone() })?;
             self.check_output(port, ty, &value)?;
             values.push((port.clone(), value));
         }
