@@ -268,11 +268,16 @@ fn collect_paths(value: &Value, out: &mut Vec<PathBuf>) {
 
 /// `path` made absolute against `workspace`.
 pub fn resolve(workspace: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() {
+    let joined = if path.is_absolute() {
         path.to_path_buf()
     } else {
         workspace.join(path)
-    }
+    };
+    // Drop `.` components lexically (`a/./b` is `a/b`); `..` is kept, symlinks make it unsafe.
+    joined
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 fn file_stamp(path: &Path) -> String {

@@ -2,7 +2,7 @@
 //! progress, and exit 0 on success, 1 when the run failed, 2 when the workflow is invalid.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
 use agentblocks_dsl::convert::analyze;
@@ -233,7 +233,7 @@ impl View {
             EventKind::BlockFailed { error, .. } => error.traceback.clone(),
             _ => None,
         };
-        let Some((multi, total)) = &self.bars else {
+        let Some((multi, total)) = self.bars.clone() else {
             let stamp = clock(event.ts_ms);
             println!("{stamp} {line}");
             if let Some(details) = details {
@@ -307,12 +307,4 @@ fn clock(ts_ms: u64) -> String {
     let time = UNIX_EPOCH + Duration::from_millis(ts_ms);
     let text = humantime::format_rfc3339_millis(time).to_string();
     text.get(11..23).unwrap_or(&text).to_string()
-}
-
-/// The workspace of a workflow file: its folder.
-pub fn workspace_of(file: &Path) -> PathBuf {
-    file.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
 }
