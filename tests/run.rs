@@ -65,12 +65,23 @@ fn run_json_block_until_and_explain() {
     std::fs::write(dir.path().join("p.ab"), PIPELINE).unwrap();
 
     let out = agentblocks(dir.path(), &["run", "p.ab", "--until", "second", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let all = events(&out);
     assert_eq!(all.first().unwrap()["event"], "run_started");
     assert_eq!(all.last().unwrap()["event"], "run_finished");
-    assert!(kinds_of(&all, "third").is_empty(), "--until stops at `second`");
-    let finished = all.iter().find(|e| e["block"] == "second" && e["event"] == "block_finished").unwrap();
+    assert!(
+        kinds_of(&all, "third").is_empty(),
+        "--until stops at `second`"
+    );
+    let finished = all
+        .iter()
+        .find(|e| e["block"] == "second" && e["event"] == "block_finished")
+        .unwrap();
     assert_eq!(finished["outputs"][0]["value"], "HIHI");
 
     let out = agentblocks(dir.path(), &["run", "p.ab", "--explain"]);
@@ -85,11 +96,28 @@ fn run_json_block_until_and_explain() {
     assert_eq!(kinds_of(&all, "second"), ["block_cached"]);
     assert!(kinds_of(&all, "third").contains(&"block_finished".to_string()));
 
-    let out = agentblocks(dir.path(), &["run", "p.ab", "--block", "second", "--input", "text=\"yo\"", "--json"]);
+    let out = agentblocks(
+        dir.path(),
+        &[
+            "run",
+            "p.ab",
+            "--block",
+            "second",
+            "--input",
+            "text=\"yo\"",
+            "--json",
+        ],
+    );
     let all = events(&out);
-    let finished = all.iter().find(|e| e["block"] == "second" && e["event"] == "block_finished").unwrap();
+    let finished = all
+        .iter()
+        .find(|e| e["block"] == "second" && e["event"] == "block_finished")
+        .unwrap();
     assert_eq!(finished["outputs"][0]["value"], "YO");
-    assert!(kinds_of(&all, "first").is_empty(), "an overridden input needs no upstream");
+    assert!(
+        kinds_of(&all, "first").is_empty(),
+        "an overridden input needs no upstream"
+    );
 
     let out = agentblocks(dir.path(), &["run", "p.ab", "--var", "word=ab"]);
     assert_eq!(out.status.code(), Some(0));
@@ -106,12 +134,20 @@ fn run_json_block_until_and_explain() {
 #[test]
 fn exit_codes() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("fail.ab"), PIPELINE.replace("echo \"$loud!\"", "exit 2")).unwrap();
+    std::fs::write(
+        dir.path().join("fail.ab"),
+        PIPELINE.replace("echo \"$loud!\"", "exit 2"),
+    )
+    .unwrap();
     let out = agentblocks(dir.path(), &["run", "fail.ab", "--no-cache"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("third: failed at"));
 
-    std::fs::write(dir.path().join("bad.ab"), PIPELINE.replace("first.text", "nowhere.text")).unwrap();
+    std::fs::write(
+        dir.path().join("bad.ab"),
+        PIPELINE.replace("first.text", "nowhere.text"),
+    )
+    .unwrap();
     let out = agentblocks(dir.path(), &["run", "bad.ab"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere"));
@@ -155,7 +191,10 @@ fn a_killed_run_is_marked_interrupted() {
         .unwrap();
     let start = Instant::now();
     while !dir.path().join("started").exists() {
-        assert!(start.elapsed() < Duration::from_secs(20), "the run never started");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the run never started"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap(); // SIGKILL

@@ -70,7 +70,9 @@ fn bench(c: &mut Criterion) {
         record_history: false,
     };
     let mut group = c.benchmark_group("scheduler");
-    group.sample_size(10).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
     for (name, n, shape, python) in [
         ("chain_10000_builtin", 10_000, Shape::Chain, false),
         ("fanout_10000_builtin", 10_000, Shape::FanOut, false),

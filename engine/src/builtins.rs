@@ -86,8 +86,8 @@ pub async fn run_builtin(
         "find_files" => find_files(&props, ctx),
         "read_file" => {
             let path = resolve(ctx.workspace, Path::new(props.str("path")?));
-            let content = fs::read_to_string(&path)
-                .map_err(|e| io_failure("cannot read", &path, &e))?;
+            let content =
+                fs::read_to_string(&path).map_err(|e| io_failure("cannot read", &path, &e))?;
             Ok(vec![("content".into(), Value::String(content))])
         }
         "write_file" => write_file(&props, inputs, ctx),
@@ -97,8 +97,9 @@ pub async fn run_builtin(
         "list_directory" => list_directory(&props, ctx),
         "json_parse" => {
             let text = input_text(inputs, "text")?;
-            let value: Json = serde_json::from_str(&text)
-                .map_err(|e| Failure::new(ErrorKind::Failed, format!("input `text` is not JSON: {e}")))?;
+            let value: Json = serde_json::from_str(&text).map_err(|e| {
+                Failure::new(ErrorKind::Failed, format!("input `text` is not JSON: {e}"))
+            })?;
             Ok(vec![("value".into(), Value::from_json(&value))])
         }
         "merge" => {
@@ -187,7 +188,10 @@ fn glob_set(patterns: &[String]) -> Result<GlobSet, Failure> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
         let glob = Glob::new(pattern).map_err(|e| {
-            Failure::new(ErrorKind::Setup, format!("bad glob pattern `{pattern}`: {e}"))
+            Failure::new(
+                ErrorKind::Setup,
+                format!("bad glob pattern `{pattern}`: {e}"),
+            )
         })?;
         builder.add(glob);
     }
@@ -211,22 +215,36 @@ fn walk(root: &Path, recursive: bool) -> Result<Vec<walkdir::DirEntry>, Failure>
     let mut entries = Vec::new();
     for entry in walker {
         let entry = entry.map_err(|e| {
-            Failure::new(ErrorKind::Failed, format!("cannot list `{}`: {e}", root.display()))
+            Failure::new(
+                ErrorKind::Failed,
+                format!("cannot list `{}`: {e}", root.display()),
+            )
         })?;
         entries.push(entry);
     }
     Ok(entries)
 }
 
-fn find_files(props: &Props<'_>, ctx: &BuiltinContext<'_>) -> Result<Vec<(String, Value)>, Failure> {
+fn find_files(
+    props: &Props<'_>,
+    ctx: &BuiltinContext<'_>,
+) -> Result<Vec<(String, Value)>, Failure> {
     let root = resolve(ctx.workspace, Path::new(props.str("directory")?));
     let mut patterns = props.strings("patterns");
     if patterns.is_empty() {
         patterns.push("*".into());
     }
     let set = glob_set(&patterns)?;
-    let recursive = props.0.get("recursive").and_then(Json::as_bool).unwrap_or(true);
-    let max_files = props.0.get("max_files").and_then(Json::as_u64).map(|n| n as usize);
+    let recursive = props
+        .0
+        .get("recursive")
+        .and_then(Json::as_bool)
+        .unwrap_or(true);
+    let max_files = props
+        .0
+        .get("max_files")
+        .and_then(Json::as_u64)
+        .map(|n| n as usize);
     let mut files: Vec<PathBuf> = walk(&root, recursive)?
         .into_iter()
         .filter(|e| e.file_type().is_file())
@@ -289,7 +307,10 @@ fn filter_content(
     let pattern = props.str("pattern")?;
     let regex = if props.bool("regex") {
         Some(regex::Regex::new(pattern).map_err(|e| {
-            Failure::new(ErrorKind::Setup, format!("bad regular expression `{pattern}`: {e}"))
+            Failure::new(
+                ErrorKind::Setup,
+                format!("bad regular expression `{pattern}`: {e}"),
+            )
         })?)
     } else {
         None
@@ -333,7 +354,10 @@ fn transform_text(
         "regex_replace" => {
             let find = props.str("find")?;
             let regex = regex::Regex::new(find).map_err(|e| {
-                Failure::new(ErrorKind::Setup, format!("bad regular expression `{find}`: {e}"))
+                Failure::new(
+                    ErrorKind::Setup,
+                    format!("bad regular expression `{find}`: {e}"),
+                )
             })?;
             regex
                 .replace_all(&text, props.opt_str("replace").unwrap_or(""))
@@ -356,9 +380,8 @@ async fn http_request(
 ) -> Result<Vec<(String, Value)>, Failure> {
     let url = props.str("url")?;
     let method = props.opt_str("method").unwrap_or("GET");
-    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| {
-        Failure::new(ErrorKind::Setup, format!("unknown HTTP method `{method}`"))
-    })?;
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| Failure::new(ErrorKind::Setup, format!("unknown HTTP method `{method}`")))?;
     let timeout = props
         .0
         .get("timeout")
@@ -382,15 +405,19 @@ async fn http_request(
     if let Some(body) = props.opt_str("body") {
         request = request.body(body.to_string());
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| Failure::new(ErrorKind::Failed, format!("request to `{url}` failed: {}", error_chain(&e))))?;
+    let response = request.send().await.map_err(|e| {
+        Failure::new(
+            ErrorKind::Failed,
+            format!("request to `{url}` failed: {}", error_chain(&e)),
+        )
+    })?;
     let status = response.status().as_u16();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| Failure::new(ErrorKind::Failed, format!("reading the response of `{url}` failed: {e}")))?;
+    let body = response.text().await.map_err(|e| {
+        Failure::new(
+            ErrorKind::Failed,
+            format!("reading the response of `{url}` failed: {e}"),
+        )
+    })?;
     let json = serde_json::from_str::<Json>(&body)
         .map(|j| Value::from_json(&j))
         .unwrap_or(Value::Null);
@@ -456,7 +483,9 @@ mod tests {
         )
         .await
         .unwrap();
-        let Value::List(files) = &out[0].1 else { panic!() };
+        let Value::List(files) = &out[0].1 else {
+            panic!()
+        };
         let names: Vec<String> = files
             .iter()
             .map(|f| match f {
@@ -474,7 +503,10 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(out[0].1, Value::List(vec![Value::Path(dir.path().join("src/b.cpp"))]));
+        assert_eq!(
+            out[0].1,
+            Value::List(vec![Value::Path(dir.path().join("src/b.cpp"))])
+        );
     }
 
     #[tokio::test]
@@ -493,10 +525,16 @@ mod tests {
             .await
             .unwrap();
         }
-        assert_eq!(fs::read_to_string(dir.path().join("old.txt")).unwrap(), "after");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("old.txt")).unwrap(),
+            "after"
+        );
         let (restored, failed) = journal.restore();
         assert_eq!((restored.len(), failed.len()), (2, 0));
-        assert_eq!(fs::read_to_string(dir.path().join("old.txt")).unwrap(), "before");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("old.txt")).unwrap(),
+            "before"
+        );
         assert!(!dir.path().join("out/new.txt").exists());
     }
 
@@ -508,20 +546,47 @@ mod tests {
         let cases = [
             (json!({"operation": "upper"}), " ab ", " AB "),
             (json!({"operation": "trim"}), " ab ", "ab"),
-            (json!({"operation": "replace", "find": "a", "replace": "x"}), "aba", "xbx"),
-            (json!({"operation": "regex_replace", "find": "(b+)", "replace": "<$1>"}), "abba", "a<bb>a"),
-            (json!({"operation": "template", "template": "[{text}]"}), "x", "[x]"),
+            (
+                json!({"operation": "replace", "find": "a", "replace": "x"}),
+                "aba",
+                "xbx",
+            ),
+            (
+                json!({"operation": "regex_replace", "find": "(b+)", "replace": "<$1>"}),
+                "abba",
+                "a<bb>a",
+            ),
+            (
+                json!({"operation": "template", "template": "[{text}]"}),
+                "x",
+                "[x]",
+            ),
         ];
         for (properties, input, expected) in cases {
-            let out = call("transform_text", properties, text(input), dir.path(), &journal)
-                .await
-                .unwrap();
-            assert_eq!(out[0].1, Value::String(expected.into()));
-        }
-        let out = call("json_parse", json!({}), text("[1, 2]"), dir.path(), &journal)
+            let out = call(
+                "transform_text",
+                properties,
+                text(input),
+                dir.path(),
+                &journal,
+            )
             .await
             .unwrap();
-        assert_eq!(out[0].1, Value::List(vec![Value::Integer(1), Value::Integer(2)]));
+            assert_eq!(out[0].1, Value::String(expected.into()));
+        }
+        let out = call(
+            "json_parse",
+            json!({}),
+            text("[1, 2]"),
+            dir.path(),
+            &journal,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            out[0].1,
+            Value::List(vec![Value::Integer(1), Value::Integer(2)])
+        );
         let err = call("json_parse", json!({}), text("nope"), dir.path(), &journal)
             .await
             .unwrap_err();
@@ -538,7 +603,10 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(out[0].1, Value::List(vec![Value::Integer(1), Value::Integer(2)]));
+        assert_eq!(
+            out[0].1,
+            Value::List(vec![Value::Integer(1), Value::Integer(2)])
+        );
     }
 
     #[tokio::test]
@@ -551,14 +619,32 @@ mod tests {
             "files".to_string(),
             Value::List(vec![Value::Path("a".into()), Value::Path("b".into())]),
         )];
-        let out = call("filter_content", json!({"pattern": "Get\\w+Down", "regex": true}), files.clone(), dir.path(), &journal)
-            .await
-            .unwrap();
-        assert_eq!(out[0].1, Value::List(vec![Value::Path(dir.path().join("a"))]));
-        let out = call("filter_content", json!({"pattern": "GetMouseDown", "invert": true}), files, dir.path(), &journal)
-            .await
-            .unwrap();
-        assert_eq!(out[0].1, Value::List(vec![Value::Path(dir.path().join("b"))]));
+        let out = call(
+            "filter_content",
+            json!({"pattern": "Get\\w+Down", "regex": true}),
+            files.clone(),
+            dir.path(),
+            &journal,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            out[0].1,
+            Value::List(vec![Value::Path(dir.path().join("a"))])
+        );
+        let out = call(
+            "filter_content",
+            json!({"pattern": "GetMouseDown", "invert": true}),
+            files,
+            dir.path(),
+            &journal,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            out[0].1,
+            Value::List(vec![Value::Path(dir.path().join("b"))])
+        );
     }
 
     #[tokio::test]
@@ -595,6 +681,9 @@ mod tests {
         assert!(request.starts_with("POST /hook"), "{request}");
         assert!(request.to_lowercase().contains("x-test: 1"));
         assert_eq!(out[0].1, Value::Integer(201));
-        assert_eq!(out[2].1, Value::Dict(vec![("ok".into(), Value::Bool(true))]));
+        assert_eq!(
+            out[2].1,
+            Value::Dict(vec![("ok".into(), Value::Bool(true))])
+        );
     }
 }

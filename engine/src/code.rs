@@ -13,7 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::events::{ErrorKind, EventKind, EventSink, LogStream};
 use crate::executors::template::expand_template;
-use crate::executors::{run_code, CancelFlag, CodeError, CodeRequest, LogLine, SourceLocation, Stream};
+use crate::executors::{
+    run_code, CancelFlag, CodeError, CodeRequest, LogLine, SourceLocation, Stream,
+};
 use crate::run::Failure;
 use crate::value::Value;
 
@@ -121,7 +123,8 @@ fn failure_of(error: CodeError, _code_line: u32) -> Failure {
             Failure::new(ErrorKind::OutputType, message)
         }
         CodeError::Setup(message) => {
-            let kind = if message.contains("not yet supported") || message.contains("not supported") {
+            let kind = if message.contains("not yet supported") || message.contains("not supported")
+            {
                 ErrorKind::Unsupported
             } else {
                 ErrorKind::Setup

@@ -307,13 +307,7 @@ pub fn describe(event: &Event) -> String {
             let place = error
                 .location
                 .as_ref()
-                .map(|l| {
-                    format!(
-                        " at {}:{}",
-                        l.file.display(),
-                        l.code_line.unwrap_or(l.line)
-                    )
-                })
+                .map(|l| format!(" at {}:{}", l.file.display(), l.code_line.unwrap_or(l.line)))
                 .unwrap_or_default();
             let retry = if *will_retry { " (will retry)" } else { "" };
             format!("{block}: failed{place}: {}{retry}", error.message)

@@ -89,12 +89,7 @@ impl RunHandle {
 pub fn start(plan: Plan, options: RunOptions) -> RunHandle {
     let (sink, events) = events::EventSink::channel();
     let cancel = CancellationToken::new();
-    let task = tokio::spawn(run::run_plan(
-        Arc::new(plan),
-        options,
-        sink,
-        cancel.clone(),
-    ));
+    let task = tokio::spawn(run::run_plan(Arc::new(plan), options, sink, cancel.clone()));
     RunHandle {
         events,
         cancel,
@@ -188,21 +183,22 @@ pub fn explain(plan: &Plan) -> Vec<BlockExplanation> {
             let mut unknown = None;
             for input in &block.inputs {
                 match &input.source {
-                    InputSource::Connection { block: source, port } => {
-                        match &known[*source] {
-                            Some(values) => {
-                                let value = values
-                                    .iter()
-                                    .find(|(p, _)| p == port)
-                                    .map(|(_, v)| retype(v, &input.ty, plan))
-                                    .unwrap_or(Value::Null);
-                                inputs.push((input.name.clone(), value));
-                            }
-                            None => {
-                                unknown.get_or_insert(*source);
-                            }
+                    InputSource::Connection {
+                        block: source,
+                        port,
+                    } => match &known[*source] {
+                        Some(values) => {
+                            let value = values
+                                .iter()
+                                .find(|(p, _)| p == port)
+                                .map(|(_, v)| retype(v, &input.ty, plan))
+                                .unwrap_or(Value::Null);
+                            inputs.push((input.name.clone(), value));
                         }
-                    }
+                        None => {
+                            unknown.get_or_insert(*source);
+                        }
+                    },
                     InputSource::Value { value, .. } => inputs.push((
                         input.name.clone(),
                         Value::from_json_typed_in(value, &input.ty, &|n| plan.named_type(n)),

@@ -13,14 +13,14 @@
 //! - `execution_config.block_timeout: seconds` (`@block_timeout = 30`): every block's timeout;
 //! - a block's `timeout: seconds` (`@timeout = 5` inside the block): that block's timeout.
 
-use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use agentblocks_dsl::check::{self, Index};
 use agentblocks_dsl::catalog;
+use agentblocks_dsl::check::{self, Index};
 use agentblocks_dsl::line_index::LineIndex;
 use agentblocks_dsl::model::{Block, BlockKind, Document, ErrorAction, Extra, Json, Span};
 use agentblocks_dsl::types::{parse_type, Type};
@@ -322,7 +322,11 @@ impl Plan {
 }
 
 /// Plans `doc` (read from `source`, when given, for line numbers in messages).
-pub fn plan(doc: &Document, source: Option<&str>, options: &PlanOptions) -> Result<Plan, PlanError> {
+pub fn plan(
+    doc: &Document,
+    source: Option<&str>,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
     let diagnostics = check::check(doc);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(PlanError::Invalid(diagnostics));
@@ -343,10 +347,7 @@ pub fn plan(doc: &Document, source: Option<&str>, options: &PlanOptions) -> Resu
 
     let mut warnings = Vec::new();
     let settings = settings(doc, options, &mut warnings);
-    let config_extra: &[Extra] = workflow
-        .execution_config
-        .as_ref()
-        .map_or(&[], |c| &c.extra);
+    let config_extra: &[Extra] = workflow.execution_config.as_ref().map_or(&[], |c| &c.extra);
     let default_block_timeout = extra_seconds(config_extra, "block_timeout");
     let (retry_attempts, workflow_action) = retry_and_action(doc);
 
@@ -383,7 +384,9 @@ pub fn plan(doc: &Document, source: Option<&str>, options: &PlanOptions) -> Resu
     };
     if let Some(id) = target_id {
         if index.block(id).is_none() {
-            return Err(PlanError::Usage(format!("the workflow has no block `{id}`")));
+            return Err(PlanError::Usage(format!(
+                "the workflow has no block `{id}`"
+            )));
         }
     }
     for input in &options.inputs {
@@ -402,13 +405,16 @@ pub fn plan(doc: &Document, source: Option<&str>, options: &PlanOptions) -> Resu
                 "`--input {}`: no block has an input `{}`{}",
                 input.port,
                 input.port,
-                block.map(|b| format!(" in block `{b}`")).unwrap_or_default()
+                block
+                    .map(|b| format!(" in block `{b}`"))
+                    .unwrap_or_default()
             )));
         }
     }
 
     let mut blocks = Vec::with_capacity(index.blocks.len());
-    let mut graph = DiGraph::<usize, ()>::with_capacity(index.blocks.len(), index.connections.len());
+    let mut graph =
+        DiGraph::<usize, ()>::with_capacity(index.blocks.len(), index.connections.len());
     for i in 0..index.blocks.len() {
         graph.add_node(i);
     }
@@ -558,9 +564,8 @@ pub fn plan(doc: &Document, source: Option<&str>, options: &PlanOptions) -> Resu
             blocks[dep].dependents.push(i);
         }
     }
-    let order = stable_topological_order(&blocks).ok_or_else(|| {
-        PlanError::Usage("the workflow's connections form a cycle".to_string())
-    })?;
+    let order = stable_topological_order(&blocks)
+        .ok_or_else(|| PlanError::Usage("the workflow's connections form a cycle".to_string()))?;
     let mut rank = vec![0; blocks.len()];
     for (position, &block) in order.iter().enumerate() {
         rank[block] = position;
@@ -692,7 +697,10 @@ fn action_of(action: &ErrorAction) -> (ErrorPolicy, u32) {
         ErrorAction::Continue(_) => (ErrorPolicy::Continue, 1),
         ErrorAction::Retry(n) => (
             ErrorPolicy::Stop,
-            n.value.as_u64().map(|n| n.clamp(1, 100) as u32).unwrap_or(1),
+            n.value
+                .as_u64()
+                .map(|n| n.clamp(1, 100) as u32)
+                .unwrap_or(1),
         ),
     }
 }

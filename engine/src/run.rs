@@ -13,8 +13,8 @@
 //! - Each block's end is written to the history as it happens; rollback restores files written
 //!   by built-ins when the run did not succeed and the workflow asked for it.
 
-use std::collections::{BinaryHeap, HashMap};
 use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -153,6 +153,9 @@ impl RunReport {
     }
 }
 
+/// A finished block's outputs, shared by the blocks that read them.
+type Outputs = Arc<Vec<(String, Value)>>;
+
 /// Everything the block tasks share.
 struct Shared {
     plan: Arc<Plan>,
@@ -191,7 +194,12 @@ pub async fn run_plan(
         match History::open(&plan.workspace) {
             Ok(history) => Some(history),
             Err(e) => {
-                sink.emit(None, EventKind::Warning { message: format!("{e}; this run is not recorded") });
+                sink.emit(
+                    None,
+                    EventKind::Warning {
+                        message: format!("{e}; this run is not recorded"),
+                    },
+                );
                 None
             }
         }
@@ -206,19 +214,31 @@ pub async fn run_plan(
     let shared = Arc::new(Shared {
         plan: plan.clone(),
         sink: sink.clone(),
-        cache: if options.use_cache { cache.clone() } else { None },
+        cache: if options.use_cache {
+            cache.clone()
+        } else {
+            None
+        },
         journal: Journal::default(),
     });
     let latest_cache = cache;
 
     let n = plan.blocks.len();
-    let selected: Vec<usize> = plan.order.iter().copied().filter(|&i| plan.selected[i]).collect();
+    let selected: Vec<usize> = plan
+        .order
+        .iter()
+        .copied()
+        .filter(|&i| plan.selected[i])
+        .collect();
     sink.emit(
         None,
         EventKind::RunStarted {
             run_id: run_id.map(|id| id.to_string()).unwrap_or_default(),
             workflow: plan.workflow_path.clone(),
-            blocks: selected.iter().map(|&i| plan.blocks[i].id.clone()).collect(),
+            blocks: selected
+                .iter()
+                .map(|&i| plan.blocks[i].id.clone())
+                .collect(),
             mode: match plan.settings.mode {
                 crate::plan::Mode::Sequential => "sequential".into(),
                 crate::plan::Mode::Parallel => "parallel".into(),
@@ -227,7 +247,12 @@ pub async fn run_plan(
         },
     );
     for warning in &plan.warnings {
-        sink.emit(None, EventKind::Warning { message: warning.clone() });
+        sink.emit(
+            None,
+            EventKind::Warning {
+                message: warning.clone(),
+            },
+        );
     }
 
     let mut state = vec![State::Skipped; n];
@@ -240,7 +265,7 @@ pub async fn run_plan(
             .filter(|&&d| plan.selected[d])
             .count();
     }
-    let mut outputs: Vec<Option<Arc<Vec<(String, Value)>>>> = vec![None; n];
+    let mut outputs: Vec<Option<Outputs>> = vec![None; n];
     let mut reports: HashMap<usize, BlockReport> = HashMap::new();
     let mut ready: BinaryHeap<Reverse<(usize, usize)>> = BinaryHeap::new();
 
@@ -249,7 +274,10 @@ pub async fn run_plan(
         if !plan.use_latest[i] {
             continue;
         }
-        let Some(entry) = latest_cache.as_ref().and_then(|c| c.latest(&plan.blocks[i].id)) else {
+        let Some(entry) = latest_cache
+            .as_ref()
+            .and_then(|c| c.latest(&plan.blocks[i].id))
+        else {
             continue;
         };
         let values = values_of(&plan, &plan.blocks[i], &entry);
@@ -262,7 +290,18 @@ pub async fn run_plan(
             },
         );
         state[i] = State::Done;
-        reports.insert(i, report(&plan.blocks[i], BlockStatus::Cached, &values, Duration::ZERO, 0, None, Vec::new()));
+        reports.insert(
+            i,
+            report(
+                &plan.blocks[i],
+                BlockStatus::Cached,
+                &values,
+                Duration::ZERO,
+                0,
+                None,
+                Vec::new(),
+            ),
+        );
         outputs[i] = Some(Arc::new(values));
     }
     // Blocks whose every selected upstream is already done are ready.
@@ -284,7 +323,10 @@ pub async fn run_plan(
     }
 
     let stop_token = cancel.child_token();
-    let deadline = plan.settings.run_timeout.map(|t| tokio::time::Instant::now() + t);
+    let deadline = plan
+        .settings
+        .run_timeout
+        .map(|t| tokio::time::Instant::now() + t);
     let mut running: JoinSet<(usize, Outcome)> = JoinSet::new();
     let mut task_block: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut stop_reason: Option<String> = None;
@@ -393,7 +435,8 @@ pub async fn run_plan(
         if matches!(state[i], State::Waiting | State::Queued) {
             state[i] = State::Skipped;
             skip(&plan, i, &reason, &mut reports, &sink);
-            if let (Some(history), Some(run_id), Some(report)) = (&history, run_id, reports.get(&i)) {
+            if let (Some(history), Some(run_id), Some(report)) = (&history, run_id, reports.get(&i))
+            {
                 let _ = history.record_block(run_id, &record(report));
             }
         }
@@ -402,10 +445,20 @@ pub async fn run_plan(
     if status != RunStatus::Succeeded && plan.settings.rollback {
         let (restored, failed) = shared.journal.restore();
         for path in restored {
-            sink.emit(None, EventKind::Warning { message: format!("rolled back `{}`", path.display()) });
+            sink.emit(
+                None,
+                EventKind::Warning {
+                    message: format!("rolled back `{}`", path.display()),
+                },
+            );
         }
         for (path, error) in failed {
-            sink.emit(None, EventKind::Warning { message: format!("could not roll back `{}`: {error}", path.display()) });
+            sink.emit(
+                None,
+                EventKind::Warning {
+                    message: format!("could not roll back `{}`: {error}", path.display()),
+                },
+            );
         }
     }
 
@@ -442,14 +495,30 @@ fn skip(
     sink: &EventSink,
 ) {
     let block = &plan.blocks[i];
-    sink.emit(Some(&block.id), EventKind::BlockSkipped { reason: reason.to_string() });
+    sink.emit(
+        Some(&block.id),
+        EventKind::BlockSkipped {
+            reason: reason.to_string(),
+        },
+    );
     let error = BlockError {
         kind: ErrorKind::Cancelled,
         message: reason.to_string(),
         location: None,
         traceback: None,
     };
-    reports.insert(i, report(block, BlockStatus::Skipped, &[], Duration::ZERO, 0, Some(error), Vec::new()));
+    reports.insert(
+        i,
+        report(
+            block,
+            BlockStatus::Skipped,
+            &[],
+            Duration::ZERO,
+            0,
+            Some(error),
+            Vec::new(),
+        ),
+    );
 }
 
 fn skip_dependents(
@@ -484,7 +553,10 @@ fn report(
     BlockReport {
         id: block.id.clone(),
         status,
-        outputs: values.iter().map(|(p, v)| (p.clone(), v.to_json())).collect(),
+        outputs: values
+            .iter()
+            .map(|(p, v)| (p.clone(), v.to_json()))
+            .collect(),
         duration,
         attempts,
         error,
@@ -532,12 +604,15 @@ fn values_of(plan: &Plan, block: &PlannedBlock, entry: &CacheEntry) -> Vec<(Stri
 fn gather_inputs(
     plan: &Plan,
     block: &PlannedBlock,
-    outputs: &[Option<Arc<Vec<(String, Value)>>>],
+    outputs: &[Option<Outputs>],
 ) -> Vec<(String, Value)> {
     let mut values = Vec::with_capacity(block.inputs.len());
     for input in &block.inputs {
         let value = match &input.source {
-            InputSource::Connection { block: source, port } => outputs[*source]
+            InputSource::Connection {
+                block: source,
+                port,
+            } => outputs[*source]
                 .as_ref()
                 .and_then(|o| o.iter().find(|(p, _)| p == port))
                 .map(|(_, v)| v.clone())
@@ -637,11 +712,23 @@ async fn run_block(
                         block: block.id.clone(),
                         created_at_ms: now_ms(),
                         parts,
-                        outputs: values.iter().map(|(p, v)| (p.clone(), v.to_json())).collect(),
+                        outputs: values
+                            .iter()
+                            .map(|(p, v)| (p.clone(), v.to_json()))
+                            .collect(),
                     };
-                    let stored = if keyed { cache.put(&entry) } else { cache.put_latest(&entry) };
+                    let stored = if keyed {
+                        cache.put(&entry)
+                    } else {
+                        cache.put_latest(&entry)
+                    };
                     if let Err(e) = stored {
-                        sink.emit(Some(&block.id), EventKind::Warning { message: format!("cannot write the cache: {e}") });
+                        sink.emit(
+                            Some(&block.id),
+                            EventKind::Warning {
+                                message: format!("cannot write the cache: {e}"),
+                            },
+                        );
                     }
                 }
                 sink.emit(
@@ -683,7 +770,10 @@ async fn run_block(
                         log: take_log(&log),
                     };
                 }
-                let delay = plan.settings.backoff.delay(plan.settings.retry_base_delay, attempt);
+                let delay = plan
+                    .settings
+                    .backoff
+                    .delay(plan.settings.retry_base_delay, attempt);
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = token.cancelled() => {
@@ -701,7 +791,9 @@ async fn run_block(
 }
 
 fn take_log(log: &Mutex<Vec<String>>) -> Vec<String> {
-    log.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default()
+    log.lock()
+        .map(|mut l| std::mem::take(&mut *l))
+        .unwrap_or_default()
 }
 
 async fn sleep_opt(timeout: Option<Duration>) {
@@ -725,7 +817,10 @@ fn check_outputs(
                 // A language's special output nobody declared or reads (a shell's `stderr`).
                 continue;
             }
-            return Err(Failure::new(ErrorKind::OutputType, format!("output `{port}` was not set")));
+            return Err(Failure::new(
+                ErrorKind::OutputType,
+                format!("output `{port}` was not set"),
+            ));
         };
         let (_, value) = values.swap_remove(position);
         value
@@ -769,7 +864,14 @@ async fn execute(
             code,
             dependencies,
         } => {
-            let job = code_job(plan, block, language, code.clone(), dependencies.clone(), inputs);
+            let job = code_job(
+                plan,
+                block,
+                language,
+                code.clone(),
+                dependencies.clone(),
+                inputs,
+            );
             run_job(job, shared.sink.clone(), log, token).await
         }
         Work::Template { language } => {
@@ -783,7 +885,9 @@ async fn execute(
                     parameters.as_deref().unwrap_or(&[]),
                     language,
                 )
-                .map_err(|e| Failure::new(ErrorKind::Setup, format!("cannot expand the template: {e}")))?,
+                .map_err(|e| {
+                    Failure::new(ErrorKind::Setup, format!("cannot expand the template: {e}"))
+                })?,
                 _ => return Err(Failure::new(ErrorKind::Setup, "the block has no template")),
             };
             let job = code_job(plan, block, language, code, Vec::new(), inputs);

@@ -46,7 +46,9 @@ fn actual(case: &Path) -> (String, String) {
                 .collect();
             return ("error.txt".into(), lines.join("\n") + "\n");
         }
-        Err(PlanError::Usage(message)) => return ("error.txt".into(), format!("usage: {message}\n")),
+        Err(PlanError::Usage(message)) => {
+            return ("error.txt".into(), format!("usage: {message}\n"))
+        }
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (report, _) = runtime.block_on(run_collect(
@@ -60,10 +62,16 @@ fn actual(case: &Path) -> (String, String) {
     if report.status == RunStatus::Succeeded {
         let mut blocks = Map::new();
         for block in &report.blocks {
-            blocks.insert(block.id.clone(), Json::Object(block.outputs.iter().cloned().collect()));
+            blocks.insert(
+                block.id.clone(),
+                Json::Object(block.outputs.iter().cloned().collect()),
+            );
         }
         let text = serde_json::to_string_pretty(&Json::Object(blocks)).unwrap();
-        return ("outputs.json".into(), text.replace(&root, "$WORKSPACE") + "\n");
+        return (
+            "outputs.json".into(),
+            text.replace(&root, "$WORKSPACE") + "\n",
+        );
     }
     let mut lines = vec![format!("status: {}", report.status.as_str())];
     for block in &report.blocks {
@@ -82,7 +90,10 @@ fn actual(case: &Path) -> (String, String) {
             error.map(|e| e.message.as_str()).unwrap_or("")
         ));
     }
-    ("error.txt".into(), lines.join("\n").replace(&root, "$WORKSPACE") + "\n")
+    (
+        "error.txt".into(),
+        lines.join("\n").replace(&root, "$WORKSPACE") + "\n",
+    )
 }
 
 #[test]
@@ -116,5 +127,9 @@ fn cases() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}\n(BLESS=1 rewrites the expectations)", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}\n(BLESS=1 rewrites the expectations)",
+        failures.join("\n")
+    );
 }

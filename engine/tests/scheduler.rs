@@ -15,7 +15,11 @@ fn options(dir: &Path) -> PlanOptions {
     options
 }
 
-async fn run_in(dir: &Path, text: &str, cache: bool) -> (agentblocks_engine::RunReport, Vec<Event>) {
+async fn run_in(
+    dir: &Path,
+    text: &str,
+    cache: bool,
+) -> (agentblocks_engine::RunReport, Vec<Event>) {
     std::fs::write(dir.join("workflow.ab"), text).unwrap();
     let plan = plan_text(FileKind::Dsl, text, &options(dir)).unwrap_or_else(|e| panic!("{e:?}"));
     run_collect(
@@ -88,11 +92,17 @@ const TWO_SLEEPERS: &str = r#"workflow "W" {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_blocks_overlap_and_sequential_ones_never_do() {
     let dir = tempfile::tempdir().unwrap();
-    let (report, events) = run_in(dir.path(), &TWO_SLEEPERS.replace("MODE", "parallel"), false).await;
+    let (report, events) =
+        run_in(dir.path(), &TWO_SLEEPERS.replace("MODE", "parallel"), false).await;
     assert_eq!(report.status, RunStatus::Succeeded);
     assert!(max_overlap(&events) >= 2, "{events:#?}");
 
-    let (report, events) = run_in(dir.path(), &TWO_SLEEPERS.replace("MODE", "sequential"), false).await;
+    let (report, events) = run_in(
+        dir.path(),
+        &TWO_SLEEPERS.replace("MODE", "sequential"),
+        false,
+    )
+    .await;
     assert_eq!(report.status, RunStatus::Succeeded);
     assert_eq!(max_overlap(&events), 1);
     let started: Vec<&str> = events
@@ -152,12 +162,27 @@ async fn retries_until_success_counting_attempts_from_events() {
 "#;
     let (report, events) = run_in(dir.path(), text, false).await;
     assert_eq!(report.status, RunStatus::Succeeded);
-    assert_eq!(count(&events, "flaky", |k| matches!(k, EventKind::BlockStarted { .. })), 3);
     assert_eq!(
-        count(&events, "flaky", |k| matches!(k, EventKind::BlockFailed { will_retry: true, .. })),
+        count(&events, "flaky", |k| matches!(
+            k,
+            EventKind::BlockStarted { .. }
+        )),
+        3
+    );
+    assert_eq!(
+        count(&events, "flaky", |k| matches!(
+            k,
+            EventKind::BlockFailed {
+                will_retry: true,
+                ..
+            }
+        )),
         2
     );
-    assert_eq!(report.output("flaky", "stdout"), Some(&serde_json::json!("done")));
+    assert_eq!(
+        report.output("flaky", "stdout"),
+        Some(&serde_json::json!("done"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,7 +233,13 @@ async fn the_whole_run_timeout_skips_the_rest() {
 "#;
     let (report, events) = run_in(dir.path(), text, false).await;
     assert_eq!(report.status, RunStatus::TimedOut);
-    assert_eq!(count(&events, "next", |k| matches!(k, EventKind::BlockSkipped { .. })), 1);
+    assert_eq!(
+        count(&events, "next", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,7 +263,13 @@ async fn cancelling_stops_running_code_and_skips_the_rest() {
 "#;
     std::fs::write(dir.path().join("workflow.ab"), text).unwrap();
     let plan = plan_text(FileKind::Dsl, text, &options(dir.path())).unwrap();
-    let mut handle = agentblocks_engine::start(plan, RunOptions { use_cache: false, record_history: false });
+    let mut handle = agentblocks_engine::start(
+        plan,
+        RunOptions {
+            use_cache: false,
+            record_history: false,
+        },
+    );
     let mut events = Vec::new();
     while let Some(event) = handle.events.recv().await {
         if matches!(event.kind, EventKind::BlockStarted { .. }) {
@@ -246,8 +283,18 @@ async fn cancelling_stops_running_code_and_skips_the_rest() {
     }
     let report = handle.wait().await;
     assert_eq!(report.status, RunStatus::Cancelled);
-    assert_eq!(count(&events, "after", |k| matches!(k, EventKind::BlockSkipped { .. })), 1);
-    let pid: i32 = std::fs::read_to_string(dir.path().join("pid")).unwrap().trim().parse().unwrap();
+    assert_eq!(
+        count(&events, "after", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
+    let pid: i32 = std::fs::read_to_string(dir.path().join("pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     // SAFETY: signal 0 only checks that the process exists.
     let alive = unsafe { libc::kill(pid, 0) } == 0;
     assert!(!alive, "the shell {pid} survived the cancel");
@@ -273,31 +320,64 @@ const CACHED: &str = r#"workflow "W" {
 async fn a_second_run_comes_from_the_cache_and_explain_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let (_, events) = run_in(dir.path(), &CACHED.replace("WORD", "hello"), true).await;
-    assert_eq!(count(&events, "up", |k| matches!(k, EventKind::BlockFinished { .. })), 1);
+    assert_eq!(
+        count(&events, "up", |k| matches!(
+            k,
+            EventKind::BlockFinished { .. }
+        )),
+        1
+    );
     let (report, events) = run_in(dir.path(), &CACHED.replace("WORD", "hello"), true).await;
-    assert_eq!(count(&events, "up", |k| matches!(k, EventKind::BlockCached { .. })), 1);
-    assert_eq!(count(&events, "trim", |k| matches!(k, EventKind::BlockCached { .. })), 1);
-    assert_eq!(report.output("trim", "text"), Some(&serde_json::json!("hello!")));
+    assert_eq!(
+        count(&events, "up", |k| matches!(
+            k,
+            EventKind::BlockCached { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        count(&events, "trim", |k| matches!(
+            k,
+            EventKind::BlockCached { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        report.output("trim", "text"),
+        Some(&serde_json::json!("hello!"))
+    );
 
     let changed = CACHED.replace("WORD", "world");
     let plan = plan_text(FileKind::Dsl, &changed, &options(dir.path())).unwrap();
     let explained = agentblocks_engine::explain(&plan);
     assert_eq!(
         explained[0].decision,
-        Decision::WillRun { reason: "input `word` changed".into() }
+        Decision::WillRun {
+            reason: "input `word` changed".into()
+        }
     );
     assert_eq!(
         explained[1].decision,
-        Decision::WillRun { reason: "upstream block `up` will run".into() }
+        Decision::WillRun {
+            reason: "upstream block `up` will run".into()
+        }
     );
     let (_, events) = run_in(dir.path(), &changed, true).await;
-    assert_eq!(count(&events, "up", |k| matches!(k, EventKind::BlockFinished { .. })), 1);
+    assert_eq!(
+        count(&events, "up", |k| matches!(
+            k,
+            EventKind::BlockFinished { .. }
+        )),
+        1
+    );
 
     let code_changed = changed.replace("+ \"!\"", "+ \"?\"");
     let plan = plan_text(FileKind::Dsl, &code_changed, &options(dir.path())).unwrap();
     assert_eq!(
         agentblocks_engine::explain(&plan)[0].decision,
-        Decision::WillRun { reason: "code changed".into() }
+        Decision::WillRun {
+            reason: "code changed".into()
+        }
     );
 }
 
@@ -335,14 +415,44 @@ async fn continue_skips_only_dependents_and_stop_skips_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let (report, events) = run_in(dir.path(), &POLICY.replace("POLICY", "continue"), false).await;
     assert_eq!(report.status, RunStatus::Failed);
-    assert_eq!(count(&events, "child", |k| matches!(k, EventKind::BlockSkipped { .. })), 1);
-    assert_eq!(count(&events, "other", |k| matches!(k, EventKind::BlockFinished { .. })), 1);
+    assert_eq!(
+        count(&events, "child", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        count(&events, "other", |k| matches!(
+            k,
+            EventKind::BlockFinished { .. }
+        )),
+        1
+    );
 
     let (report, events) = run_in(dir.path(), &POLICY.replace("POLICY", "stop"), false).await;
     assert_eq!(report.status, RunStatus::Failed);
-    assert_eq!(count(&events, "child", |k| matches!(k, EventKind::BlockSkipped { .. })), 1);
-    assert_eq!(count(&events, "other", |k| matches!(k, EventKind::BlockSkipped { .. })), 1);
-    assert_eq!(count(&events, "other", |k| matches!(k, EventKind::BlockStarted { .. })), 0);
+    assert_eq!(
+        count(&events, "child", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        count(&events, "other", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        count(&events, "other", |k| matches!(
+            k,
+            EventKind::BlockStarted { .. }
+        )),
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,7 +484,10 @@ async fn rollback_restores_written_files_when_the_run_fails() {
 "#;
     let (report, events) = run_in(dir.path(), text, false).await;
     assert_eq!(report.status, RunStatus::Failed);
-    assert_eq!(std::fs::read_to_string(dir.path().join("kept.txt")).unwrap(), "original");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("kept.txt")).unwrap(),
+        "original"
+    );
     assert!(!dir.path().join("new/fresh.txt").exists());
     let rolled = events
         .iter()
@@ -386,7 +499,12 @@ async fn rollback_restores_written_files_when_the_run_fails() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streaming_runs_as_parallel_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let (report, events) = run_in(dir.path(), &TWO_SLEEPERS.replace("MODE", "streaming"), false).await;
+    let (report, events) = run_in(
+        dir.path(),
+        &TWO_SLEEPERS.replace("MODE", "streaming"),
+        false,
+    )
+    .await;
     assert_eq!(report.status, RunStatus::Succeeded);
     assert!(events.iter().any(|e| matches!(&e.kind, EventKind::Warning { message } if message.contains("`streaming` runs as `parallel`"))));
 }

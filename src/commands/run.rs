@@ -9,7 +9,9 @@ use agentblocks_dsl::convert::analyze;
 use agentblocks_dsl::model::Json;
 use agentblocks_engine::events::{describe, format_ms, Event, EventKind};
 use agentblocks_engine::plan::InputOverride;
-use agentblocks_engine::{explain, plan, Decision, PlanError, PlanOptions, RunOptions, RunStatus, Target};
+use agentblocks_engine::{
+    explain, plan, Decision, PlanError, PlanOptions, RunOptions, RunStatus, Target,
+};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::render::{emit_human, stderr_stream};
@@ -63,7 +65,12 @@ pub fn run(args: &RunArgs) -> Status {
     let document = match analysis.document {
         Some(document) if !analysis.has_errors() => document,
         _ => {
-            emit_human(&mut stderr_stream(), &shown, &source.text, &analysis.diagnostics);
+            emit_human(
+                &mut stderr_stream(),
+                &shown,
+                &source.text,
+                &analysis.diagnostics,
+            );
             eprintln!("error: `{shown}` cannot run: it has errors");
             return Status::Usage;
         }
@@ -121,7 +128,10 @@ pub fn run(args: &RunArgs) -> Status {
     if args.explain {
         return print_explanation(&plan, args.json);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             report_error(format!("cannot start the runtime: {e}"));
@@ -259,7 +269,9 @@ impl View {
             }
             EventKind::Progress { fraction, message } => {
                 if let Some((_, spinner)) = self.running.iter().find(|(b, _)| *b == block) {
-                    let percent = fraction.map(|f| format!(" {:.0}%", f * 100.0)).unwrap_or_default();
+                    let percent = fraction
+                        .map(|f| format!(" {:.0}%", f * 100.0))
+                        .unwrap_or_default();
                     spinner.set_message(format!("{block}{percent} {message}"));
                 }
             }
@@ -267,7 +279,9 @@ impl View {
             EventKind::BlockFinished { .. }
             | EventKind::BlockCached { .. }
             | EventKind::BlockSkipped { .. }
-            | EventKind::BlockFailed { will_retry: false, .. } => {
+            | EventKind::BlockFailed {
+                will_retry: false, ..
+            } => {
                 self.stop_spinner(&block);
                 total.inc(1);
                 let _ = multi.println(line);
@@ -299,7 +313,10 @@ impl View {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `HH:MM:SS.mmm` (UTC) of a timestamp in milliseconds since the Unix epoch.

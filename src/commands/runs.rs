@@ -16,7 +16,11 @@ pub fn run(workspace: &Path, id: Option<i64>, json: bool) -> Status {
         } else {
             eprintln!("no runs recorded in `{}`", workspace.display());
         }
-        return if id.is_some() { Status::Failure } else { Status::Success };
+        return if id.is_some() {
+            Status::Failure
+        } else {
+            Status::Success
+        };
     }
     let history = match History::open(workspace) {
         Ok(history) => history,
@@ -29,7 +33,10 @@ pub fn run(workspace: &Path, id: Option<i64>, json: bool) -> Status {
         None => match history.runs(50) {
             Ok(runs) => {
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&runs).unwrap_or_default()
+                    );
                 } else {
                     for run in runs {
                         let duration = run
@@ -42,7 +49,8 @@ pub fn run(workspace: &Path, id: Option<i64>, json: bool) -> Status {
                             run.status,
                             duration,
                             humantime::format_rfc3339_seconds(
-                                std::time::UNIX_EPOCH + std::time::Duration::from_millis(run.started_ms)
+                                std::time::UNIX_EPOCH
+                                    + std::time::Duration::from_millis(run.started_ms)
                             ),
                             run.workflow
                         );
@@ -59,7 +67,10 @@ pub fn run(workspace: &Path, id: Option<i64>, json: bool) -> Status {
             Ok(Some((run, blocks))) => {
                 if json {
                     let value = serde_json::json!({ "run": run, "blocks": blocks });
-                    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&value).unwrap_or_default()
+                    );
                     return Status::Success;
                 }
                 println!("run {} of `{}`: {}", run.id, run.workflow, run.status);
