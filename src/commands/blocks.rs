@@ -42,7 +42,11 @@ fn ports(out: &mut String, title: &str, ports: &[PortDef]) {
         return;
     }
     let _ = writeln!(out, "  {title}:");
-    let width = ports.iter().map(|p| p.name.len() + p.ty.to_dsl().len() + 2).max().unwrap_or(0);
+    let width = ports
+        .iter()
+        .map(|p| p.name.len() + p.ty.to_dsl().len() + 2)
+        .max()
+        .unwrap_or(0);
     for port in ports {
         let head = format!("{}: {}", port.name, port.ty.to_dsl());
         let optional = if port.required { "" } else { " (optional)" };
@@ -57,14 +61,22 @@ fn block(out: &mut String, def: &BlockDef) {
         let _ = writeln!(out, "  properties: none");
     } else {
         let _ = writeln!(out, "  properties:");
-        let name_width = def.properties.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        let name_width = def
+            .properties
+            .iter()
+            .map(|p| p.name.len())
+            .max()
+            .unwrap_or(0);
         for p in &def.properties {
             let mut notes = vec![p.kind.describe()];
             if p.required {
                 notes.push("required".to_string());
             }
             if let Some((other, values)) = p.required_when {
-                notes.push(format!("required when `{other}` is {}", values.join(" or ")));
+                notes.push(format!(
+                    "required when `{other}` is {}",
+                    values.join(" or ")
+                ));
             }
             if let Some(default) = &p.default {
                 notes.push(format!("default {default}"));

@@ -283,3 +283,6 @@ fn block_ports(block: &Block) -> BlockPorts<'_> {
 
 #[cfg(test)]
 pub(crate) mod test_support;
+
+#[cfg(test)]
+mod examples;
