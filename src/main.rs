@@ -49,6 +49,53 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run a workflow (or one block, or everything up to one). Exit 0 success, 1 the run
+    /// failed, 2 invalid workflow or usage.
+    Run {
+        /// The workflow file.
+        file: PathBuf,
+        /// Set a variable: `--var name=value` (JSON, or else a string).
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        /// Run only this block, taking upstream outputs from the cache (running upstream
+        /// blocks that have none).
+        #[arg(long, value_name = "ID")]
+        block: Option<String>,
+        /// Run this block and everything it depends on.
+        #[arg(long, value_name = "ID")]
+        until: Option<String>,
+        /// Give an input a value: `--input port=JSON` or `--input block.port=JSON`.
+        #[arg(long = "input", value_name = "PORT=JSON")]
+        inputs: Vec<String>,
+        /// Print one JSON event a line on standard output.
+        #[arg(long)]
+        json: bool,
+        /// Neither read nor write the result cache.
+        #[arg(long)]
+        no_cache: bool,
+        /// Say for each block whether it would run or come from the cache, and why; run
+        /// nothing.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// List recorded runs, or show one with each block's status, outputs and log.
+    Runs {
+        /// The run to show.
+        id: Option<i64>,
+        /// The workspace whose `.agentblocks/runs.db` to read (default: the current folder).
+        #[arg(long, default_value = ".")]
+        workspace: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a template block's code with its placeholders expanded.
+    Expand {
+        /// The workflow file.
+        file: PathBuf,
+        /// The template block's id.
+        block: String,
+    },
     /// Convert between `.ab` text and `.agentblocks` JSON, losslessly.
     Convert {
         /// The workflow to convert; its extension says its kind.
@@ -84,6 +131,31 @@ fn main() -> ExitCode {
             commands::check::run(&files, format == OutputFormat::Json)
         }
         Command::Blocks { format } => commands::blocks::run(format == OutputFormat::Json),
+        Command::Run {
+            file,
+            vars,
+            block,
+            until,
+            inputs,
+            json,
+            no_cache,
+            explain,
+        } => commands::run::run(&commands::run::RunArgs {
+            file,
+            vars,
+            block,
+            until,
+            inputs,
+            json,
+            no_cache,
+            explain,
+        }),
+        Command::Runs {
+            id,
+            workspace,
+            json,
+        } => commands::runs::run(&workspace, id, json),
+        Command::Expand { file, block } => commands::expand::run(&file, &block),
         Command::Fmt { files, check } => commands::fmt::run(&files, check),
         Command::Convert { input, output, to } => {
             let to = to.map(|t| match t {

@@ -33,12 +33,14 @@ fn language_reference_examples_parse() {
                 .lines()
                 .find(|l| !l.trim_start().starts_with("//"))
                 .unwrap_or("");
+            let word = first.split_whitespace().next().unwrap_or("");
+            let in_block = ["in", "out", "optional", "required", "param", "placeholder", "code"];
             if e.contains("workflow") {
                 e.clone()
-            } else if first.starts_with("block") {
-                format!("workflow \"W\" {{\n{e}}}\n")
-            } else {
+            } else if in_block.contains(&word) {
                 format!("workflow \"W\" {{\nblock b = python {{\n{e}}}\n}}\n")
+            } else {
+                format!("workflow \"W\" {{\n{e}}}\n")
             }
         })
         .collect();

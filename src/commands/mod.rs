@@ -3,4 +3,7 @@
 pub mod blocks;
 pub mod check;
 pub mod convert;
+pub mod expand;
 pub mod fmt;
+pub mod run;
+pub mod runs;

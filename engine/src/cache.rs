@@ -1,0 +1,342 @@
+//! The result cache: a block's outputs stored under a hash of everything they depend on, so a
+//! second run re-executes only what changed, and can say why a block will run again.
+//!
+//! The key hashes the engine version, the block's definition (its JSON minus the name,
+//! description and canvas position), its code, its properties and each input value; a `Path`
+//! value also hashes the size and modification time of the file it names, so editing a file
+//! that a block reads re-runs the block. Entries live in `<workspace>/.agentblocks/cache/`:
+//! `entries/<key>.json` holds a result, `latest/<workflow>-<block>.json` the block's most recent
+//! one (what `--explain` compares against and `--block` reads upstream outputs from).
+//!
+//! Blocks that look at the world rather than their inputs (`find_files`, `list_directory`,
+//! `http_request`) and those with side effects (`write_file`) always run.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use agentblocks_dsl::json::write::block_value;
+use agentblocks_dsl::model::BlockKind;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+
+use crate::plan::{PlannedBlock, Work};
+use crate::value::Value;
+
+/// The engine version that goes into every key: a new engine re-runs everything once.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The hashed parts of a key, kept so a later run can say which part changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyParts {
+    /// The engine version.
+    pub engine: String,
+    /// The block's definition without code and properties (kind, ports).
+    pub definition: String,
+    /// The code (or template).
+    pub code: String,
+    /// The properties.
+    pub properties: String,
+    /// Each input value, by port; files a block reads appear as `file <path>`.
+    pub inputs: BTreeMap<String, String>,
+}
+
+impl KeyParts {
+    /// The key: a hash of all the parts.
+    pub fn key(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.engine.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.definition.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.code.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.properties.as_bytes());
+        for (name, hash) in &self.inputs {
+            hasher.update([0]);
+            hasher.update(name.as_bytes());
+            hasher.update([1]);
+            hasher.update(hash.as_bytes());
+        }
+        hex(&hasher.finalize()[..16])
+    }
+}
+
+/// One cached result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CacheEntry {
+    /// Its key.
+    pub key: String,
+    /// The block's id.
+    pub block: String,
+    /// When it was made, in milliseconds since the Unix epoch.
+    pub created_at_ms: u64,
+    /// What the key was made of.
+    pub parts: KeyParts,
+    /// The outputs as JSON, in port order.
+    pub outputs: Vec<(String, Json)>,
+}
+
+/// A workspace's cache, seen from one workflow.
+#[derive(Clone, Debug)]
+pub struct Cache {
+    dir: PathBuf,
+    workflow_tag: String,
+}
+
+impl Cache {
+    /// The cache of `workspace` for the workflow file `workflow_path`. Nothing is created
+    /// until something is stored.
+    pub fn open(workspace: &Path, workflow_path: &Path) -> Cache {
+        let name = workflow_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let full = std::path::absolute(workflow_path).unwrap_or_else(|_| workflow_path.into());
+        let tag = format!(
+            "{}-{}",
+            sanitize(&name),
+            &hash_str(&full.to_string_lossy())[..8]
+        );
+        Cache {
+            dir: workspace.join(".agentblocks").join("cache"),
+            workflow_tag: tag,
+        }
+    }
+
+    /// The result stored under `key`.
+    pub fn get(&self, key: &str) -> Option<CacheEntry> {
+        read_entry(&self.dir.join("entries").join(format!("{key}.json")))
+    }
+
+    /// The block's most recent result, whatever its key.
+    pub fn latest(&self, block: &str) -> Option<CacheEntry> {
+        read_entry(&self.latest_path(block))
+    }
+
+    /// Stores a result (atomically; a failure to write only loses the cache entry).
+    pub fn put(&self, entry: &CacheEntry) -> std::io::Result<()> {
+        let text = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+        write_atomic(
+            &self.dir.join("entries").join(format!("{}.json", entry.key)),
+            text.as_bytes(),
+        )?;
+        write_atomic(&self.latest_path(&entry.block), text.as_bytes())
+    }
+
+    /// Records a block's most recent outputs without a keyed entry (for blocks that always
+    /// run: their outputs still feed `--block` and `explain`).
+    pub fn put_latest(&self, entry: &CacheEntry) -> std::io::Result<()> {
+        let text = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+        write_atomic(&self.latest_path(&entry.block), text.as_bytes())
+    }
+
+    fn latest_path(&self, block: &str) -> PathBuf {
+        self.dir
+            .join("latest")
+            .join(format!("{}-{}.json", self.workflow_tag, sanitize(block)))
+    }
+}
+
+fn read_entry(path: &Path) -> Option<CacheEntry> {
+    let text = fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(folder)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = folder.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    fs::write(&temp, bytes)?;
+    fs::rename(&temp, path).inspect_err(|_| {
+        let _ = fs::remove_file(&temp);
+    })
+}
+
+/// Why a block always runs (never cached), if it does.
+pub fn volatile_reason(block: &PlannedBlock) -> Option<&'static str> {
+    match &block.work {
+        Work::Builtin { block_type, .. } => match block_type.as_str() {
+            "find_files" | "list_directory" => Some("it reads the file system"),
+            "http_request" => Some("it makes an HTTP request"),
+            "write_file" => Some("it writes a file"),
+            _ => None,
+        },
+        Work::Unsupported(_) => Some("it cannot run"),
+        _ => None,
+    }
+}
+
+/// The key parts of `block` given its input values.
+pub fn key_parts(block: &PlannedBlock, inputs: &[(String, Value)], workspace: &Path) -> KeyParts {
+    let mut definition = block_value(&block.block);
+    let mut code = String::new();
+    let mut properties = String::from("{}");
+    if let Json::Object(map) = &mut definition {
+        for key in ["name", "description", "position"] {
+            map.shift_remove(key);
+        }
+        for key in ["source_code", "template", "parameters", "preview_code"] {
+            if let Some(value) = map.shift_remove(key) {
+                code.push_str(&value.to_string());
+            }
+        }
+        if let Some(value) = map.shift_remove("properties") {
+            properties = value.to_string();
+        }
+    }
+    let mut input_hashes = BTreeMap::new();
+    for (name, value) in inputs {
+        let mut text = value.to_json().to_string();
+        let mut paths = Vec::new();
+        collect_paths(value, &mut paths);
+        for path in paths {
+            text.push('\n');
+            text.push_str(&file_stamp(&resolve(workspace, &path)));
+        }
+        input_hashes.insert(name.clone(), hash_str(&text));
+    }
+    if let BlockKind::Visual { block_type, .. } = &block.block.kind {
+        if block_type.value == "read_file" {
+            if let Work::Builtin { properties: p, .. } = &block.work {
+                if let Some(path) = p.get("path").and_then(Json::as_str) {
+                    let resolved = resolve(workspace, Path::new(path));
+                    input_hashes.insert(format!("file {path}"), file_stamp(&resolved));
+                }
+            }
+        }
+    }
+    KeyParts {
+        engine: ENGINE_VERSION.to_string(),
+        definition: hash_str(&definition.to_string()),
+        code: hash_str(&code),
+        properties: hash_str(&properties),
+        inputs: input_hashes,
+    }
+}
+
+/// Why a block with key parts `new` will run, given its latest cached result `old`.
+pub fn change_reason(new: &KeyParts, old: Option<&CacheEntry>) -> String {
+    let Some(old) = old else {
+        return "no cached result".to_string();
+    };
+    let old = &old.parts;
+    if old.engine != new.engine {
+        return "the engine changed".to_string();
+    }
+    if old.code != new.code {
+        return "code changed".to_string();
+    }
+    if old.properties != new.properties {
+        return "properties changed".to_string();
+    }
+    if old.definition != new.definition {
+        return "block definition changed".to_string();
+    }
+    for (name, hash) in &new.inputs {
+        if old.inputs.get(name) != Some(hash) {
+            return match name.strip_prefix("file ") {
+                Some(path) => format!("file `{path}` changed"),
+                None => format!("input `{name}` changed"),
+            };
+        }
+    }
+    if let Some(name) = old.inputs.keys().find(|k| !new.inputs.contains_key(*k)) {
+        return format!("input `{name}` changed");
+    }
+    "no cached result".to_string()
+}
+
+fn collect_paths(value: &Value, out: &mut Vec<PathBuf>) {
+    match value {
+        Value::Path(path) => out.push(path.clone()),
+        Value::List(items) => items.iter().for_each(|v| collect_paths(v, out)),
+        Value::Dict(entries) => entries.iter().for_each(|(_, v)| collect_paths(v, out)),
+        _ => {}
+    }
+}
+
+/// `path` made absolute against `workspace`.
+pub fn resolve(workspace: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        workspace.join(path)
+    };
+    // Drop `.` components lexically (`a/./b` is `a/b`); `..` is kept, symlinks make it unsafe.
+    joined
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
+fn file_stamp(path: &Path) -> String {
+    match fs::metadata(path) {
+        Ok(meta) => {
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            format!("{}:{modified}", meta.len())
+        }
+        Err(_) => "missing".to_string(),
+    }
+}
+
+/// A short hex SHA-256 of `text`.
+pub fn hash_str(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes())[..16])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_name_the_changed_part() {
+        let mut old = KeyParts::default();
+        old.inputs.insert("files".into(), "a".into());
+        let entry = CacheEntry {
+            key: old.key(),
+            block: "b".into(),
+            created_at_ms: 0,
+            parts: old.clone(),
+            outputs: vec![],
+        };
+        let mut new = old.clone();
+        new.inputs.insert("files".into(), "b".into());
+        assert_eq!(change_reason(&new, Some(&entry)), "input `files` changed");
+        new.code = "x".into();
+        assert_eq!(change_reason(&new, Some(&entry)), "code changed");
+        assert_eq!(change_reason(&new, None), "no cached result");
+        assert_ne!(new.key(), old.key());
+    }
+}

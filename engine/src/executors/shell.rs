@@ -1,0 +1,298 @@
+//! Shell executor: `sh -c CODE` in the workspace folder, in its own process group.
+//!
+//! Inputs are environment variables (strings as they are, paths as their text, anything else as
+//! JSON). An output port named `stdout` gets standard output without one trailing newline
+//! (text for `String`/`Path` ports, parsed as JSON otherwise), and one named `exit_code` gets the
+//! exit status; a non-zero status fails the block unless `exit_code` is declared. Standard error
+//! (and standard output when no `stdout` port takes it) streams to the log line by line. The
+//! whole process group is killed (SIGTERM, then SIGKILL) on timeout, cancel, and when `sh`
+//! exits, so no background job outlives its block.
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use agentblocks_dsl::types::Type;
+
+use super::{lossy_lines, CodeError, CodeRequest, Stream};
+use crate::value::Value;
+
+/// The port that receives standard output.
+pub const STDOUT_PORT: &str = "stdout";
+/// The port that receives the exit status.
+pub const EXIT_CODE_PORT: &str = "exit_code";
+
+/// How long the process group gets between SIGTERM and SIGKILL.
+const TERM_GRACE: Duration = Duration::from_millis(500);
+
+/// Runs `req.code` with `sh -c` and returns its `stdout` and `exit_code` outputs.
+pub fn run_shell(req: &CodeRequest) -> Result<Vec<(String, Value)>, CodeError> {
+    if let Some((port, _)) = req
+        .outputs
+        .iter()
+        .find(|(port, _)| port != STDOUT_PORT && port != EXIT_CODE_PORT)
+    {
+        return Err(CodeError::Setup(format!(
+            "shell blocks can only have the outputs `stdout` and `exit_code`, not `{port}`"
+        )));
+    }
+    if req.cancel.is_cancelled() {
+        return Err(CodeError::Cancelled);
+    }
+    let stdout_type = req
+        .outputs
+        .iter()
+        .find(|(port, _)| port == STDOUT_PORT)
+        .map(|(_, ty)| ty.clone());
+    let wants_exit_code = req.outputs.iter().any(|(port, _)| port == EXIT_CODE_PORT);
+
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(req.code)
+        .current_dir(req.workspace)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    for (name, value) in req.inputs {
+        match value {
+            Value::String(text) => command.env(name, text),
+            Value::Path(path) => command.env(name, path),
+            other => command.env(name, other.to_json().to_string()),
+        };
+    }
+    let start = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|err| CodeError::Setup(format!("could not start `sh`: {err}")))?;
+    let pgid = child.id() as libc::pid_t;
+    let _hook = req.cancel.on_cancel(move || {
+        signal_group(pgid, libc::SIGKILL);
+    });
+
+    let (stderr_tx, stderr_rx) = mpsc::channel::<String>();
+    let stderr_reader = child.stderr.take().map(|stderr| {
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).split(b'\n') {
+                let Ok(line) = line else { break };
+                for text in lossy_lines(&line) {
+                    if stderr_tx.send(text).is_err() {
+                        return;
+                    }
+                }
+            }
+        })
+    });
+    let (stdout_tx, stdout_rx) = mpsc::channel::<StdoutChunk>();
+    let capture_stdout = stdout_type.is_some();
+    if let Some(mut stdout) = child.stdout.take() {
+        thread::spawn(move || {
+            if capture_stdout {
+                let mut buffer = Vec::new();
+                let _ = stdout.read_to_end(&mut buffer);
+                let _ = stdout_tx.send(StdoutChunk::All(buffer));
+            } else {
+                for line in BufReader::new(stdout).split(b'\n') {
+                    let Ok(line) = line else { break };
+                    for text in lossy_lines(&line) {
+                        if stdout_tx.send(StdoutChunk::Line(text)).is_err() {
+                            return;
+                        }
+                    }
+                }
+                let _ = stdout_tx.send(StdoutChunk::All(Vec::new()));
+            }
+        });
+    }
+
+    let (status_tx, status_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = status_tx.send(child.wait());
+    });
+
+    let deadline = req.deadline(start);
+    let mut stderr_tail: Vec<String> = Vec::new();
+    let mut stdout_bytes: Option<Vec<u8>> = None;
+    let pump = |stderr_tail: &mut Vec<String>, stdout_bytes: &mut Option<Vec<u8>>| {
+        for text in stderr_rx.try_iter() {
+            req.emit(Stream::Stderr, text.clone());
+            stderr_tail.push(text);
+            if stderr_tail.len() > 20 {
+                stderr_tail.remove(0);
+            }
+        }
+        for chunk in stdout_rx.try_iter() {
+            match chunk {
+                StdoutChunk::Line(text) => req.emit(Stream::Stdout, text),
+                StdoutChunk::All(bytes) => *stdout_bytes = Some(bytes),
+            }
+        }
+    };
+    let status = loop {
+        pump(&mut stderr_tail, &mut stdout_bytes);
+        let mut wait = Duration::from_millis(20);
+        if let Some(deadline) = deadline {
+            let now = Instant::now();
+            if now >= deadline {
+                kill_group(pgid);
+                return Err(CodeError::Timeout(req.timeout.unwrap_or_default()));
+            }
+            wait = wait.min(deadline - now);
+        }
+        if req.cancel.is_cancelled() {
+            kill_group(pgid);
+            return Err(CodeError::Cancelled);
+        }
+        match status_rx.recv_timeout(wait) {
+            Ok(Ok(status)) => break status,
+            Ok(Err(err)) => {
+                kill_group(pgid);
+                return Err(CodeError::Setup(format!("could not wait for `sh`: {err}")));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                kill_group(pgid);
+                return Err(CodeError::Setup("lost track of the `sh` process".into()));
+            }
+        }
+    };
+    // `sh` has exited; background jobs it left would hold the pipes open and keep running.
+    kill_group(pgid);
+    if let Some(reader) = stderr_reader {
+        let _ = reader.join();
+    }
+    let drain_deadline = Instant::now() + Duration::from_secs(2);
+    while stdout_bytes.is_none() && Instant::now() < drain_deadline {
+        pump(&mut stderr_tail, &mut stdout_bytes);
+        if stdout_bytes.is_none() {
+            match stdout_rx.recv_timeout(Duration::from_millis(20)) {
+                Ok(StdoutChunk::Line(text)) => req.emit(Stream::Stdout, text),
+                Ok(StdoutChunk::All(bytes)) => stdout_bytes = Some(bytes),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+    }
+    pump(&mut stderr_tail, &mut stdout_bytes);
+    if req.cancel.is_cancelled() {
+        return Err(CodeError::Cancelled);
+    }
+
+    let exit_code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    if exit_code != 0 && !wants_exit_code {
+        let line = stderr_tail
+            .iter()
+            .rev()
+            .find_map(|text| sh_error_line(text));
+        return Err(CodeError::Failed {
+            message: match stderr_tail.last() {
+                Some(last) => format!("exit status {exit_code}: {last}"),
+                None => format!("exit status {exit_code}"),
+            },
+            traceback: (!stderr_tail.is_empty()).then(|| stderr_tail.join("\n")),
+            line: line.map(|line| req.workflow_line(line)),
+        });
+    }
+
+    let mut outputs = Vec::new();
+    for (port, ty) in req.outputs {
+        let value = if port == EXIT_CODE_PORT {
+            Value::Integer(i64::from(exit_code))
+        } else {
+            let bytes = stdout_bytes.take().unwrap_or_default();
+            parse_stdout(&bytes, ty, req)?
+        };
+        req.check_output(port, ty, &value)?;
+        outputs.push((port.clone(), value));
+    }
+    Ok(outputs)
+}
+
+enum StdoutChunk {
+    Line(String),
+    All(Vec<u8>),
+}
+
+/// Reads standard output as the `stdout` port's type.
+fn parse_stdout(bytes: &[u8], ty: &Type, req: &CodeRequest) -> Result<Value, CodeError> {
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let resolved = resolve_named(ty, req);
+    let inner = match &resolved {
+        Type::Applied(name, args) if name == "Optional" && args.len() == 1 => &args[0],
+        other => other,
+    };
+    match inner {
+        Type::Named(name) if name == "String" => Ok(Value::String(text)),
+        Type::Named(name) if matches!(name.as_str(), "Path" | "File" | "Directory") => {
+            Ok(Value::Path(text.into()))
+        }
+        _ => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(json) => Ok(Value::from_json_typed_in(&json, ty, &|name| {
+                req.resolve_type(name)
+            })),
+            Err(_) if matches!(inner, Type::Named(name) if name == "Any") => {
+                Ok(Value::String(text))
+            }
+            Err(err) => Err(CodeError::OutputType {
+                port: STDOUT_PORT.into(),
+                mismatch: crate::value::TypeMismatch {
+                    path: String::new(),
+                    expected: ty.to_string(),
+                    found: format!(
+                        "text that is not JSON ({err}): {}",
+                        Value::String(text).preview(60)
+                    ),
+                },
+            }),
+        },
+    }
+}
+
+fn resolve_named(ty: &Type, req: &CodeRequest) -> Type {
+    let mut ty = ty.clone();
+    for _ in 0..16 {
+        match &ty {
+            Type::Named(name) => match req.resolve_type(name) {
+                Some(resolved) => ty = resolved,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    ty
+}
+
+/// The script line in an error `sh` (dash) prints, like `sh: 3: nosuch: not found`.
+fn sh_error_line(text: &str) -> Option<u32> {
+    let rest = text.strip_prefix("sh: ")?;
+    let (number, _) = rest.split_once(':')?;
+    number.trim().parse().ok()
+}
+
+fn signal_group(pgid: libc::pid_t, signal: libc::c_int) -> bool {
+    // SAFETY: killpg only sends a signal; a pgid that no longer exists gives ESRCH.
+    unsafe { libc::killpg(pgid, signal) == 0 }
+}
+
+/// SIGTERM to the group, then SIGKILL to whatever is still there after a grace period.
+fn kill_group(pgid: libc::pid_t) {
+    if !signal_group(pgid, libc::SIGTERM) {
+        return;
+    }
+    let until = Instant::now() + TERM_GRACE;
+    while Instant::now() < until {
+        if !signal_group(pgid, 0) {
+            return;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    signal_group(pgid, libc::SIGKILL);
+}

@@ -1,0 +1,537 @@
+//! Focused scheduler tests: failure, retry, timeout, cancel, cache, concurrency, error policies
+//! and rollback, all asserted from the event stream (never from wall-clock time).
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use agentblocks_dsl::convert::FileKind;
+use agentblocks_engine::events::{ErrorKind, Event, EventKind};
+use agentblocks_engine::{plan_text, run_collect, Decision, PlanOptions, RunOptions, RunStatus};
+
+fn options(dir: &Path) -> PlanOptions {
+    let mut options = PlanOptions::new(dir.join("workflow.ab"));
+    options.retry_base_delay = Duration::from_millis(1);
+    options
+}
+
+async fn run_in(
+    dir: &Path,
+    text: &str,
+    cache: bool,
+) -> (agentblocks_engine::RunReport, Vec<Event>) {
+    std::fs::write(dir.join("workflow.ab"), text).unwrap();
+    let plan = plan_text(FileKind::Dsl, text, &options(dir)).unwrap_or_else(|e| panic!("{e:?}"));
+    run_collect(
+        plan,
+        RunOptions {
+            use_cache: cache,
+            record_history: false,
+        },
+    )
+    .await
+}
+
+fn of<'e>(events: &'e [Event], block: &str) -> Vec<&'e EventKind> {
+    events
+        .iter()
+        .filter(|e| e.block.as_deref() == Some(block))
+        .map(|e| &e.kind)
+        .collect()
+}
+
+fn count(events: &[Event], block: &str, pred: fn(&EventKind) -> bool) -> usize {
+    of(events, block).into_iter().filter(|k| pred(k)).count()
+}
+
+/// The largest number of blocks running at once, replayed from the events.
+fn max_overlap(events: &[Event]) -> usize {
+    let mut running = HashSet::new();
+    let mut most = 0;
+    for event in events {
+        let block = event.block.clone().unwrap_or_default();
+        match &event.kind {
+            EventKind::BlockStarted { .. } => {
+                running.insert(block);
+            }
+            EventKind::BlockFinished { .. } | EventKind::BlockFailed { .. } => {
+                running.remove(&block);
+            }
+            _ => {}
+        }
+        most = most.max(running.len());
+    }
+    most
+}
+
+const TWO_SLEEPERS: &str = r#"workflow "W" {
+  config {
+    mode = MODE
+  }
+  block a = shell "A" {
+    out stdout: String
+    code ```
+      sleep 0.3; echo a
+      ```
+  }
+  block b = shell "B" {
+    out stdout: String
+    code ```
+      sleep 0.3; echo b
+      ```
+  }
+  block c = shell "C" {
+    out stdout: String
+    code ```
+      echo c
+      ```
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_blocks_overlap_and_sequential_ones_never_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (report, events) =
+        run_in(dir.path(), &TWO_SLEEPERS.replace("MODE", "parallel"), false).await;
+    assert_eq!(report.status, RunStatus::Succeeded);
+    assert!(max_overlap(&events) >= 2, "{events:#?}");
+
+    let (report, events) = run_in(
+        dir.path(),
+        &TWO_SLEEPERS.replace("MODE", "sequential"),
+        false,
+    )
+    .await;
+    assert_eq!(report.status, RunStatus::Succeeded);
+    assert_eq!(max_overlap(&events), 1);
+    let started: Vec<&str> = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::BlockStarted { .. }))
+        .filter_map(|e| e.block.as_deref())
+        .collect();
+    assert_eq!(started, ["a", "b", "c"], "file order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_names_the_block_its_location_and_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  block boom = python "Boom" {
+    out x: Integer
+    code ```
+      y = 1
+      x = 1 / 0
+      ```
+  }
+}
+"#;
+    let (report, events) = run_in(dir.path(), text, false).await;
+    assert_eq!(report.status, RunStatus::Failed);
+    let failed = of(&events, "boom")
+        .into_iter()
+        .find_map(|k| match k {
+            EventKind::BlockFailed { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(failed.message.contains("ZeroDivisionError"), "{failed:?}");
+    let location = failed.location.unwrap();
+    assert_eq!(location.line, 2);
+    assert_eq!(location.code_line, Some(6), "{:?}", failed.traceback);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_until_success_counting_attempts_from_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  config {
+    retry_policy {
+      max_attempts = 4
+      backoff = exponential
+    }
+  }
+  block flaky = shell "Flaky" {
+    out stdout: String
+    code ```
+      n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count
+      [ $n -ge 3 ] && echo done || exit 1
+      ```
+  }
+}
+"#;
+    let (report, events) = run_in(dir.path(), text, false).await;
+    assert_eq!(report.status, RunStatus::Succeeded);
+    assert_eq!(
+        count(&events, "flaky", |k| matches!(
+            k,
+            EventKind::BlockStarted { .. }
+        )),
+        3
+    );
+    assert_eq!(
+        count(&events, "flaky", |k| matches!(
+            k,
+            EventKind::BlockFailed {
+                will_retry: true,
+                ..
+            }
+        )),
+        2
+    );
+    assert_eq!(
+        report.output("flaky", "stdout"),
+        Some(&serde_json::json!("done"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_timeout_stops_the_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  block slow = shell "Slow" {
+    @timeout = 0.3
+    out stdout: String
+    code ```
+      sleep 20
+      ```
+  }
+}
+"#;
+    let (report, events) = run_in(dir.path(), text, false).await;
+    assert_eq!(report.status, RunStatus::Failed);
+    let kind = of(&events, "slow").into_iter().find_map(|k| match k {
+        EventKind::BlockFailed { error, .. } => Some(error.kind),
+        _ => None,
+    });
+    assert_eq!(kind, Some(ErrorKind::Timeout));
+    assert!(report.duration < Duration::from_secs(10));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_run_timeout_skips_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  config {
+    mode = sequential
+    timeout = 0.3s
+  }
+  block slow = shell "Slow" {
+    out stdout: String
+    code ```
+      sleep 20
+      ```
+  }
+  block next = shell "Next" {
+    in x: String <- slow.stdout
+    out stdout: String
+    code ```
+      echo hi
+      ```
+  }
+}
+"#;
+    let (report, events) = run_in(dir.path(), text, false).await;
+    assert_eq!(report.status, RunStatus::TimedOut);
+    assert_eq!(
+        count(&events, "next", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_stops_running_code_and_skips_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  block slow = shell "Slow" {
+    out stdout: String
+    code ```
+      echo $$ > pid; sleep 30
+      ```
+  }
+  block after = shell "After" {
+    in x: String <- slow.stdout
+    out stdout: String
+    code ```
+      echo never
+      ```
+  }
+}
+"#;
+    std::fs::write(dir.path().join("workflow.ab"), text).unwrap();
+    let plan = plan_text(FileKind::Dsl, text, &options(dir.path())).unwrap();
+    let mut handle = agentblocks_engine::start(
+        plan,
+        RunOptions {
+            use_cache: false,
+            record_history: false,
+        },
+    );
+    let mut events = Vec::new();
+    while let Some(event) = handle.events.recv().await {
+        if matches!(event.kind, EventKind::BlockStarted { .. }) {
+            // Let the shell write its pid, then cancel.
+            while !dir.path().join("pid").exists() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            handle.cancel.cancel();
+        }
+        events.push(event);
+    }
+    let report = handle.wait().await;
+    assert_eq!(report.status, RunStatus::Cancelled);
+    assert_eq!(
+        count(&events, "after", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
+    let pid: i32 = std::fs::read_to_string(dir.path().join("pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // SAFETY: signal 0 only checks that the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    assert!(!alive, "the shell {pid} survived the cancel");
+}
+
+const CACHED: &str = r#"workflow "W" {
+  var word: String = "WORD"
+  block up = python "Up" {
+    in word: String
+    out text: String
+    code ```
+      word.upper() + "!"
+      ```
+  }
+  block trim = transform_text "Trim" {
+    operation = "lower"
+    in text: String <- up.text
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_comes_from_the_cache_and_explain_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, events) = run_in(dir.path(), &CACHED.replace("WORD", "hello"), true).await;
+    assert_eq!(
+        count(&events, "up", |k| matches!(
+            k,
+            EventKind::BlockFinished { .. }
+        )),
+        1
+    );
+    let (report, events) = run_in(dir.path(), &CACHED.replace("WORD", "hello"), true).await;
+    assert_eq!(
+        count(&events, "up", |k| matches!(
+            k,
+            EventKind::BlockCached { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        count(&events, "trim", |k| matches!(
+            k,
+            EventKind::BlockCached { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        report.output("trim", "text"),
+        Some(&serde_json::json!("hello!"))
+    );
+
+    let changed = CACHED.replace("WORD", "world");
+    let plan = plan_text(FileKind::Dsl, &changed, &options(dir.path())).unwrap();
+    let explained = agentblocks_engine::explain(&plan);
+    assert_eq!(
+        explained[0].decision,
+        Decision::WillRun {
+            reason: "input `word` changed".into()
+        }
+    );
+    assert_eq!(
+        explained[1].decision,
+        Decision::WillRun {
+            reason: "upstream block `up` will run".into()
+        }
+    );
+    let (_, events) = run_in(dir.path(), &changed, true).await;
+    assert_eq!(
+        count(&events, "up", |k| matches!(
+            k,
+            EventKind::BlockFinished { .. }
+        )),
+        1
+    );
+
+    let code_changed = changed.replace("+ \"!\"", "+ \"?\"");
+    let plan = plan_text(FileKind::Dsl, &code_changed, &options(dir.path())).unwrap();
+    assert_eq!(
+        agentblocks_engine::explain(&plan)[0].decision,
+        Decision::WillRun {
+            reason: "code changed".into()
+        }
+    );
+}
+
+const POLICY: &str = r#"workflow "W" {
+  config {
+    mode = sequential
+  }
+  error_handling {
+    on_block_error = POLICY
+  }
+  block bad = shell "Bad" {
+    out stdout: String
+    code ```
+      exit 3
+      ```
+  }
+  block child = shell "Child" {
+    in x: String <- bad.stdout
+    out stdout: String
+    code ```
+      echo child
+      ```
+  }
+  block other = shell "Other" {
+    out stdout: String
+    code ```
+      echo other
+      ```
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continue_skips_only_dependents_and_stop_skips_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (report, events) = run_in(dir.path(), &POLICY.replace("POLICY", "continue"), false).await;
+    assert_eq!(report.status, RunStatus::Failed);
+    assert_eq!(
+        count(&events, "child", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        count(&events, "other", |k| matches!(
+            k,
+            EventKind::BlockFinished { .. }
+        )),
+        1
+    );
+
+    let (report, events) = run_in(dir.path(), &POLICY.replace("POLICY", "stop"), false).await;
+    assert_eq!(report.status, RunStatus::Failed);
+    assert_eq!(
+        count(&events, "child", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        count(&events, "other", |k| matches!(
+            k,
+            EventKind::BlockSkipped { .. }
+        )),
+        1
+    );
+    assert_eq!(
+        count(&events, "other", |k| matches!(
+            k,
+            EventKind::BlockStarted { .. }
+        )),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_restores_written_files_when_the_run_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kept.txt"), "original").unwrap();
+    let text = r#"workflow "W" {
+  config {
+    mode = sequential
+    @rollback = true
+  }
+  var content: String = "changed"
+  block write = write_file "Write" {
+    path = "kept.txt"
+    in content: String
+  }
+  block fresh = write_file "Fresh" {
+    path = "new/fresh.txt"
+    in content: String
+  }
+  block fail = shell "Fail" {
+    in p: Path <- fresh.path
+    out stdout: String
+    code ```
+      exit 1
+      ```
+  }
+}
+"#;
+    let (report, events) = run_in(dir.path(), text, false).await;
+    assert_eq!(report.status, RunStatus::Failed);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("kept.txt")).unwrap(),
+        "original"
+    );
+    assert!(!dir.path().join("new/fresh.txt").exists());
+    let rolled = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Warning { message } if message.starts_with("rolled back")))
+        .count();
+    assert_eq!(rolled, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_runs_as_parallel_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (report, events) = run_in(
+        dir.path(),
+        &TWO_SLEEPERS.replace("MODE", "streaming"),
+        false,
+    )
+    .await;
+    assert_eq!(report.status, RunStatus::Succeeded);
+    assert!(events.iter().any(|e| matches!(&e.kind, EventKind::Warning { message } if message.contains("`streaming` runs as `parallel`"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checker_errors_stop_the_run_before_anything_executes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  block a = shell "A" {
+    out stdout: String
+    code ```
+      touch ran
+      ```
+  }
+  block b = python "B" {
+    in n: Integer <- a.stdout
+    out m: Integer
+    code ```
+      n
+      ```
+  }
+}
+"#;
+    let result = plan_text(FileKind::Dsl, text, &options(dir.path()));
+    let Err(agentblocks_engine::PlanError::Invalid(diagnostics)) = result else {
+        panic!("expected checker errors");
+    };
+    assert!(diagnostics.iter().any(|d| d.is_error()));
+    assert!(!dir.path().join("ran").exists());
+}

@@ -1,0 +1,327 @@
+//! `agentblocks run`: plan and run a workflow (or one block, or everything up to one), showing
+//! progress, and exit 0 on success, 1 when the run failed, 2 when the workflow is invalid.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, UNIX_EPOCH};
+
+use agentblocks_dsl::convert::analyze;
+use agentblocks_dsl::model::Json;
+use agentblocks_engine::events::{describe, format_ms, Event, EventKind};
+use agentblocks_engine::plan::InputOverride;
+use agentblocks_engine::{
+    explain, plan, Decision, PlanError, PlanOptions, RunOptions, RunStatus, Target,
+};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use crate::render::{emit_human, stderr_stream};
+use crate::source::read_source;
+use crate::{report_error, Status};
+
+/// The arguments of `agentblocks run`.
+pub struct RunArgs {
+    /// The workflow file.
+    pub file: PathBuf,
+    /// `--var name=value`.
+    pub vars: Vec<String>,
+    /// `--block ID`.
+    pub block: Option<String>,
+    /// `--until ID`.
+    pub until: Option<String>,
+    /// `--input port=JSON`.
+    pub inputs: Vec<String>,
+    /// `--json`: one event a line on standard output.
+    pub json: bool,
+    /// `--no-cache`.
+    pub no_cache: bool,
+    /// `--explain`: say what would run and why, run nothing.
+    pub explain: bool,
+}
+
+/// A `name=value` argument: the value is JSON when it parses as JSON, else a string.
+fn parse_assignment(flag: &str, text: &str) -> Result<(String, Json), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{flag} {text}`: expected `name=value`"))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("`{flag} {text}`: the name is empty"));
+    }
+    let value = serde_json::from_str(value).unwrap_or_else(|_| Json::String(value.to_string()));
+    Ok((name.to_string(), value))
+}
+
+/// Runs `agentblocks run`.
+pub fn run(args: &RunArgs) -> Status {
+    let source = match read_source(&args.file, None) {
+        Ok(source) => source,
+        Err(e) => {
+            report_error(e);
+            return Status::Usage;
+        }
+    };
+    let shown = args.file.display().to_string();
+    let analysis = analyze(source.kind, &source.text);
+    let document = match analysis.document {
+        Some(document) if !analysis.has_errors() => document,
+        _ => {
+            emit_human(
+                &mut stderr_stream(),
+                &shown,
+                &source.text,
+                &analysis.diagnostics,
+            );
+            eprintln!("error: `{shown}` cannot run: it has errors");
+            return Status::Usage;
+        }
+    };
+    let mut options = PlanOptions::new(args.file.clone());
+    for var in &args.vars {
+        match parse_assignment("--var", var) {
+            Ok(assignment) => options.vars.push(assignment),
+            Err(e) => {
+                report_error(e);
+                return Status::Usage;
+            }
+        }
+    }
+    for input in &args.inputs {
+        match parse_assignment("--input", input) {
+            Ok((name, value)) => {
+                let (block, port) = match name.split_once('.') {
+                    Some((block, port)) => (Some(block.to_string()), port.to_string()),
+                    None => (None, name),
+                };
+                options.inputs.push(InputOverride { block, port, value });
+            }
+            Err(e) => {
+                report_error(e);
+                return Status::Usage;
+            }
+        }
+    }
+    options.target = match (&args.block, &args.until) {
+        (Some(_), Some(_)) => {
+            report_error("`--block` and `--until` cannot be used together");
+            return Status::Usage;
+        }
+        (Some(id), None) => Target::Block(id.clone()),
+        (None, Some(id)) => Target::Until(id.clone()),
+        (None, None) => Target::All,
+    };
+    let plan = match plan(&document, Some(&source.text), &options) {
+        Ok(plan) => plan,
+        Err(PlanError::Invalid(diagnostics)) => {
+            emit_human(&mut stderr_stream(), &shown, &source.text, &diagnostics);
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            eprintln!(
+                "error: `{shown}` cannot run: {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            );
+            return Status::Usage;
+        }
+        Err(PlanError::Usage(message)) => {
+            report_error(message);
+            return Status::Usage;
+        }
+    };
+    if args.explain {
+        return print_explanation(&plan, args.json);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            report_error(format!("cannot start the runtime: {e}"));
+            return Status::Usage;
+        }
+    };
+    let run_options = RunOptions {
+        use_cache: !args.no_cache,
+        record_history: true,
+    };
+    let json = args.json;
+    let status = runtime.block_on(async move {
+        let mut handle = agentblocks_engine::start(plan, run_options);
+        let mut view = View::new(json);
+        let mut interrupted = false;
+        loop {
+            tokio::select! {
+                event = handle.events.recv() => match event {
+                    Some(event) => view.show(&event),
+                    None => break,
+                },
+                _ = tokio::signal::ctrl_c(), if !interrupted => {
+                    interrupted = true;
+                    view.note("interrupted: stopping the run (Ctrl-C again is ignored until it stops)");
+                    handle.cancel.cancel();
+                }
+            }
+        }
+        let report = handle.wait().await;
+        view.finish();
+        report.status
+    });
+    match status {
+        RunStatus::Succeeded => Status::Success,
+        _ => Status::Failure,
+    }
+}
+
+fn print_explanation(plan: &agentblocks_engine::Plan, json: bool) -> Status {
+    let explanation = explain(plan);
+    if json {
+        for line in &explanation {
+            match serde_json::to_string(line) {
+                Ok(text) => println!("{text}"),
+                Err(e) => report_error(e),
+            }
+        }
+        return Status::Success;
+    }
+    let now = agentblocks_engine::events::now_ms();
+    for line in &explanation {
+        match &line.decision {
+            Decision::Cached { cached_at_ms } => println!(
+                "{}: from cache (made {} ago)",
+                line.block,
+                format_ms(now.saturating_sub(*cached_at_ms))
+            ),
+            Decision::WillRun { reason } => println!("{}: will run: {reason}", line.block),
+        }
+    }
+    Status::Success
+}
+
+/// How events are shown: JSON lines, progress bars on a terminal, or timestamped plain lines.
+struct View {
+    json: bool,
+    bars: Option<(MultiProgress, ProgressBar)>,
+    running: Vec<(String, ProgressBar)>,
+}
+
+impl View {
+    fn new(json: bool) -> View {
+        let bars = (!json && std::io::stderr().is_terminal()).then(|| {
+            let multi = MultiProgress::new();
+            let total = multi.add(ProgressBar::new(0));
+            total.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} blocks {elapsed} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            (multi, total)
+        });
+        View {
+            json,
+            bars,
+            running: Vec::new(),
+        }
+    }
+
+    fn note(&self, message: &str) {
+        match &self.bars {
+            Some((multi, _)) => {
+                let _ = multi.println(message);
+            }
+            None => eprintln!("{message}"),
+        }
+    }
+
+    fn show(&mut self, event: &Event) {
+        if self.json {
+            if let Ok(text) = serde_json::to_string(event) {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{text}");
+                let _ = out.flush();
+            }
+            return;
+        }
+        let line = describe(event);
+        let details = match &event.kind {
+            EventKind::BlockFailed { error, .. } => error.traceback.clone(),
+            _ => None,
+        };
+        let Some((multi, total)) = self.bars.clone() else {
+            let stamp = clock(event.ts_ms);
+            println!("{stamp} {line}");
+            if let Some(details) = details {
+                for detail in details.lines() {
+                    println!("{stamp}     {detail}");
+                }
+            }
+            return;
+        };
+        let block = event.block.clone().unwrap_or_default();
+        match &event.kind {
+            EventKind::RunStarted { blocks, .. } => {
+                total.set_length(blocks.len() as u64);
+                let _ = multi.println(line);
+            }
+            EventKind::BlockStarted { .. } => {
+                if !self.running.iter().any(|(b, _)| *b == block) {
+                    let spinner = multi.add(ProgressBar::new_spinner());
+                    spinner.set_message(block.clone());
+                    spinner.enable_steady_tick(Duration::from_millis(100));
+                    self.running.push((block, spinner));
+                }
+            }
+            EventKind::Progress { fraction, message } => {
+                if let Some((_, spinner)) = self.running.iter().find(|(b, _)| *b == block) {
+                    let percent = fraction
+                        .map(|f| format!(" {:.0}%", f * 100.0))
+                        .unwrap_or_default();
+                    spinner.set_message(format!("{block}{percent} {message}"));
+                }
+            }
+            EventKind::BlockQueued => {}
+            EventKind::BlockFinished { .. }
+            | EventKind::BlockCached { .. }
+            | EventKind::BlockSkipped { .. }
+            | EventKind::BlockFailed {
+                will_retry: false, ..
+            } => {
+                self.stop_spinner(&block);
+                total.inc(1);
+                let _ = multi.println(line);
+                if let Some(details) = details {
+                    let _ = multi.println(indent(&details));
+                }
+            }
+            _ => {
+                let _ = multi.println(line);
+            }
+        }
+    }
+
+    fn stop_spinner(&mut self, block: &str) {
+        if let Some(position) = self.running.iter().position(|(b, _)| b == block) {
+            let (_, spinner) = self.running.remove(position);
+            spinner.finish_and_clear();
+        }
+    }
+
+    fn finish(&mut self) {
+        for (_, spinner) in self.running.drain(..) {
+            spinner.finish_and_clear();
+        }
+        if let Some((_, total)) = &self.bars {
+            total.finish_and_clear();
+        }
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `HH:MM:SS.mmm` (UTC) of a timestamp in milliseconds since the Unix epoch.
+fn clock(ts_ms: u64) -> String {
+    let time = UNIX_EPOCH + Duration::from_millis(ts_ms);
+    let text = humantime::format_rfc3339_millis(time).to_string();
+    text.get(11..23).unwrap_or(&text).to_string()
+}
