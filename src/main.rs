@@ -34,6 +34,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// List the built-in blocks (properties and typed ports) and the code languages.
+    Blocks {
+        /// Output format: a readable listing, or JSON for tools.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
     /// Rewrite workflows in canonical form, in place and atomically.
     Fmt {
         /// Workflow files to format (`.ab`, or `.agentblocks` into canonical JSON).
@@ -77,6 +83,7 @@ fn main() -> ExitCode {
         Command::Check { files, format } => {
             commands::check::run(&files, format == OutputFormat::Json)
         }
+        Command::Blocks { format } => commands::blocks::run(format == OutputFormat::Json),
         Command::Fmt { files, check } => commands::fmt::run(&files, check),
         Command::Convert { input, output, to } => {
             let to = to.map(|t| match t {

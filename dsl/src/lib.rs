@@ -8,6 +8,8 @@
 #![warn(missing_docs)]
 
 pub mod convert;
+pub mod catalog;
+pub mod check;
 pub mod diagnostic;
 pub mod json;
 pub mod line_index;

@@ -230,6 +230,212 @@ impl Parser<'_> {
     }
 }
 
+/// How deep [`is_assignable`] and [`value_fits`] follow named types before giving up (a named
+/// type that refers to itself, `type A = List[A]`, would otherwise never end).
+const MAX_DEPTH: usize = 32;
+
+/// True for the scalar built-ins that name a concrete value kind (not `Any`/`Json`).
+fn is_builtin_name(name: &str) -> bool {
+    SCALAR_TYPES.contains(&name)
+}
+
+/// True when a value of type `from` may flow into a place of type `to` (a connection from an
+/// output of type `from` into an input of type `to`).
+///
+/// The rules (design.md, "Types"):
+/// - anything is assignable to `Any` and to `Json` (the top types); `Any` is also the dynamic
+///   type, assignable to everything (a code block that says `Any` is checked when it runs),
+///   while `Json` is only assignable to `Json` and `Any`;
+/// - `Integer` to `Number`; `File` and `Directory` to `Path`;
+/// - `T` to `Optional[T]`, and `Optional` is covariant; `Optional[T]` is not assignable to `T`;
+/// - `List` is covariant; `Dict[K, V]` is covariant in `K` and `V`;
+/// - records are structural with width subtyping: `{a: A, b: B}` is assignable to `{a: A'}`
+///   when `A` is assignable to `A'`; a target field of an `Optional` type may be missing; a
+///   record is also assignable to `Dict[String, V]` when every field is assignable to `V`;
+/// - a name that is not built in is resolved with `named` (the workflow's `types`); an
+///   unknown name (`named` returns `None`) is assignable to nothing but `Any`/`Json`, not even
+///   to itself (it is reported as `undeclared-type`, and a connection of it stays suspect);
+/// - a malformed type (an unknown constructor, a wrong number of arguments) is assignable to
+///   nothing but `Any`/`Json`.
+pub fn is_assignable(from: &Type, to: &Type, named: &dyn Fn(&str) -> Option<Type>) -> bool {
+    assignable(from, to, named, 0)
+}
+
+fn resolve(ty: &Type, named: &dyn Fn(&str) -> Option<Type>) -> Option<Type> {
+    match ty {
+        Type::Named(name) if !is_builtin_name(name) => named(name),
+        _ => None,
+    }
+}
+
+fn is_top(ty: &Type) -> bool {
+    matches!(ty, Type::Named(name) if name == "Any" || name == "Json")
+}
+
+fn assignable(from: &Type, to: &Type, named: &dyn Fn(&str) -> Option<Type>, depth: usize) -> bool {
+    if is_top(to) || matches!(from, Type::Named(name) if name == "Any") {
+        return true;
+    }
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    if let Some(resolved) = resolve(from, named) {
+        return assignable(&resolved, to, named, depth + 1);
+    }
+    if let Some(resolved) = resolve(to, named) {
+        return assignable(from, &resolved, named, depth + 1);
+    }
+    match (from, to) {
+        (Type::Named(a), Type::Named(b)) => {
+            is_builtin_name(a)
+                && (a == b
+                    || (a == "Integer" && b == "Number")
+                    || ((a == "File" || a == "Directory") && b == "Path"))
+        }
+        (Type::Applied(a, a_args), Type::Applied(b, b_args)) if a == b => {
+            let arity = TYPE_CONSTRUCTORS.iter().find(|(name, _)| name == a);
+            matches!(arity, Some((_, n)) if *n == a_args.len() && *n == b_args.len())
+                && a_args
+                    .iter()
+                    .zip(b_args)
+                    .all(|(x, y)| assignable(x, y, named, depth + 1))
+        }
+        (_, Type::Applied(b, b_args)) if b == "Optional" && b_args.len() == 1 => {
+            assignable(from, &b_args[0], named, depth + 1)
+        }
+        (Type::Record(from_fields), Type::Record(to_fields)) => to_fields.iter().all(
+            |(name, to_ty)| match from_fields.iter().find(|(n, _)| n == name) {
+                Some((_, from_ty)) => assignable(from_ty, to_ty, named, depth + 1),
+                None => {
+                    matches!(to_ty, Type::Applied(c, args) if c == "Optional" && args.len() == 1)
+                }
+            },
+        ),
+        (Type::Record(from_fields), Type::Applied(b, b_args))
+            if b == "Dict" && b_args.len() == 2 =>
+        {
+            assignable(&Type::Named("String".into()), &b_args[0], named, depth + 1)
+                && from_fields
+                    .iter()
+                    .all(|(_, ty)| assignable(ty, &b_args[1], named, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+/// A problem with a parsed type: a name that is not declared or a malformed application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeProblem {
+    /// A name that is neither built in nor declared (the name).
+    Undeclared(String),
+    /// A malformed type, with a lowercase message naming the problem.
+    Invalid(String),
+}
+
+/// Every problem of `ty`, in reading order. `is_declared` says whether a non-built-in name is
+/// declared (in the workflow's `types`).
+pub fn type_problems(ty: &Type, is_declared: &dyn Fn(&str) -> bool) -> Vec<TypeProblem> {
+    let mut problems = Vec::new();
+    collect_problems(ty, is_declared, &mut problems);
+    problems
+}
+
+fn collect_problems(ty: &Type, is_declared: &dyn Fn(&str) -> bool, out: &mut Vec<TypeProblem>) {
+    match ty {
+        Type::Named(name) => {
+            if TYPE_CONSTRUCTORS.iter().any(|(c, _)| c == name) {
+                out.push(TypeProblem::Invalid(format!(
+                    "`{name}` needs type arguments, as in `{name}[...]`"
+                )));
+            } else if !is_builtin_name(name) && !is_declared(name) {
+                out.push(TypeProblem::Undeclared(name.clone()));
+            }
+        }
+        Type::Applied(name, args) => {
+            match TYPE_CONSTRUCTORS.iter().find(|(c, _)| c == name) {
+                Some((_, arity)) if *arity != args.len() => {
+                    out.push(TypeProblem::Invalid(format!(
+                        "`{name}` takes {arity} type argument{}, found {}",
+                        if *arity == 1 { "" } else { "s" },
+                        args.len()
+                    )));
+                }
+                Some(_) => {}
+                None => out.push(TypeProblem::Invalid(format!(
+                    "`{name}` is not a type constructor (those are `List`, `Dict` and `Optional`)"
+                ))),
+            }
+            for arg in args {
+                collect_problems(arg, is_declared, out);
+            }
+        }
+        Type::Record(fields) => {
+            for (i, (name, field_ty)) in fields.iter().enumerate() {
+                if fields[..i].iter().any(|(n, _)| n == name) {
+                    out.push(TypeProblem::Invalid(format!(
+                        "record field `{name}` is declared twice"
+                    )));
+                }
+                collect_problems(field_ty, is_declared, out);
+            }
+        }
+    }
+}
+
+/// True when the JSON `value` is a value of type `ty` (for variable values, port defaults and
+/// parameter values). Unknown names and malformed types accept anything (they are reported
+/// on their own).
+pub fn value_fits(
+    value: &serde_json::Value,
+    ty: &Type,
+    named: &dyn Fn(&str) -> Option<Type>,
+) -> bool {
+    fits(value, ty, named, 0)
+}
+
+fn fits(
+    value: &serde_json::Value,
+    ty: &Type,
+    named: &dyn Fn(&str) -> Option<Type>,
+    depth: usize,
+) -> bool {
+    use serde_json::Value as V;
+    if depth > MAX_DEPTH {
+        return true;
+    }
+    match ty {
+        Type::Named(name) => match name.as_str() {
+            "String" | "Path" | "File" | "Directory" => value.is_string(),
+            "Number" => value.is_number(),
+            "Integer" => value.is_i64() || value.is_u64(),
+            "Boolean" => value.is_boolean(),
+            "Json" | "Any" => true,
+            _ => match named(name) {
+                Some(resolved) => fits(value, &resolved, named, depth + 1),
+                None => true,
+            },
+        },
+        Type::Applied(name, args) => match (name.as_str(), args.as_slice(), value) {
+            ("Optional", [inner], _) => value.is_null() || fits(value, inner, named, depth + 1),
+            ("List", [inner], V::Array(items)) => {
+                items.iter().all(|item| fits(item, inner, named, depth + 1))
+            }
+            ("Dict", [_, inner], V::Object(members)) => {
+                members.values().all(|item| fits(item, inner, named, depth + 1))
+            }
+            ("List", [_], _) | ("Dict", [_, _], _) => false,
+            _ => true,
+        },
+        Type::Record(fields) => match value {
+            V::Object(members) => fields.iter().all(|(field, field_ty)| match members.get(field) {
+                Some(item) => fits(item, field_ty, named, depth + 1),
+                None => matches!(field_ty, Type::Applied(c, args) if c == "Optional" && args.len() == 1),
+            }),
+            _ => false,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,5 +475,105 @@ mod tests {
         );
         assert!(parse_type("String extra").is_err());
         assert!(parse_type("").is_err());
+    }
+
+    fn no_names(_: &str) -> Option<Type> {
+        None
+    }
+
+    fn can(from: &str, to: &str) -> bool {
+        let named = |name: &str| match name {
+            "Finding" => parse_type("{file: Path, line: Integer}").ok(),
+            "Findings" => parse_type("List[Finding]").ok(),
+            "Loop" => parse_type("List[Loop]").ok(),
+            _ => None,
+        };
+        is_assignable(&parse_type(from).unwrap(), &parse_type(to).unwrap(), &named)
+    }
+
+    #[test]
+    fn assignability_follows_the_design() {
+        for (from, to) in [
+            ("String", "String"),
+            ("Integer", "Number"),
+            ("File", "Path"),
+            ("Directory", "Path"),
+            ("String", "String?"),
+            ("String?", "String?"),
+            ("Integer?", "Number?"),
+            ("List[Integer]", "List[Number]"),
+            ("List[File]", "List[Path]"),
+            ("Dict[String, Integer]", "Dict[String, Number]"),
+            ("{a: Integer, b: String}", "{a: Number}"),
+            ("{a: Integer}", "{a: Number, b: String?}"),
+            ("{a: Integer}", "Dict[String, Number]"),
+            ("List[Path]", "Any"),
+            ("List[Path]", "Json"),
+            ("Unknown", "Any"),
+            ("Any", "List[Path]"),
+            ("Finding", "{file: Path}"),
+            ("List[{file: File, line: Integer}]", "Findings"),
+            ("Findings", "List[Finding]"),
+        ] {
+            assert!(can(from, to), "{from} -> {to}");
+        }
+        for (from, to) in [
+            ("Number", "Integer"),
+            ("Path", "File"),
+            ("String?", "String"),
+            ("List[Path]", "Number"),
+            ("List[Number]", "List[Integer]"),
+            ("{a: Number}", "{a: Number, b: String}"),
+            ("Json", "String"),
+            ("Unknown", "Unknown"),
+            ("String", "Unknown"),
+            ("Lisst[String]", "Lisst[String]"),
+            ("List[String, String]", "List[String, String]"),
+            ("Loop", "String"),
+            ("Findings", "List[String]"),
+        ] {
+            assert!(!can(from, to), "{from} -/-> {to}");
+        }
+        // A self-referential type terminates.
+        assert!(can("Loop", "Loop") || !can("Loop", "Loop"));
+    }
+
+    #[test]
+    fn problems_name_undeclared_and_malformed_types() {
+        let declared = |name: &str| name == "Finding";
+        let problems = |text: &str| type_problems(&parse_type(text).unwrap(), &declared);
+        assert!(problems("List[Finding]").is_empty());
+        assert_eq!(
+            problems("List[Findng]"),
+            vec![TypeProblem::Undeclared("Findng".into())]
+        );
+        assert_eq!(
+            problems("Dict[String]"),
+            vec![TypeProblem::Invalid(
+                "`Dict` takes 2 type arguments, found 1".into()
+            )]
+        );
+        assert_eq!(problems("List").len(), 1);
+        assert_eq!(problems("Set[String]").len(), 1);
+        assert_eq!(problems("{a: String, a: Integer}").len(), 1);
+    }
+
+    #[test]
+    fn values_fit_types() {
+        let fits = |value: serde_json::Value, ty: &str| {
+            value_fits(&value, &parse_type(ty).unwrap(), &no_names)
+        };
+        assert!(fits(serde_json::json!(1), "Integer"));
+        assert!(!fits(serde_json::json!(1.0), "Integer"));
+        assert!(fits(serde_json::json!(1.5), "Number"));
+        assert!(fits(serde_json::json!(null), "String?"));
+        assert!(fits(serde_json::json!(["a"]), "List[Path]"));
+        assert!(!fits(serde_json::json!([1]), "List[Path]"));
+        assert!(fits(
+            serde_json::json!({"a": 1}),
+            "{a: Integer, b: String?}"
+        ));
+        assert!(!fits(serde_json::json!({"a": "x"}), "{a: Integer}"));
+        assert!(fits(serde_json::json!("x"), "Unknown"));
     }
 }

@@ -1,0 +1,288 @@
+//! The checker: every mistake a workflow model can hold, as diagnostics with stable codes.
+//!
+//! [`check`] builds an [`Index`] of the workflow once (blocks, variables and types by name,
+//! each block's effective ports with parsed types, connections by target and source), then
+//! runs the families of checks, one module each:
+//! - `workflow`: named types, variables, the execution config's enumerations, ill-typed keys
+//!   and duplicate ids at the workflow level;
+//! - `blocks`: a block's kind (block type, language) and properties;
+//! - `ports`: a block's port declarations (names, types, defaults, the catalogue, language
+//!   conventions);
+//! - `connections`: both ends of each connection, its type, inputs fed twice or not at all,
+//!   unused outputs;
+//! - `graph`: cycles;
+//! - `prompts` and `templates`: AI prompts and hybrid templates.
+//!
+//! Architecture invariant: the per-block checks ([`check_block`]) read only that block and the
+//! [`Index`]; the per-connection checks only that connection and the index. Only the index and
+//! the cycle search look at the whole workflow, both linear in its size, so a language server
+//! can rebuild the index and re-check just the blocks an edit touched.
+//!
+//! Decisions (documented in `docs/architecture.md`):
+//! - a visual block's ports are the catalogue's; the ports it declares must be catalogue ports
+//!   whose types agree (`unknown-port`, `catalog-port-type`); undeclared catalogue ports are
+//!   still usable as connection ends;
+//! - plugin blocks are not checked against a definition (no plugin manifests yet): their
+//!   properties are not checked and connections to ports they do not declare are accepted;
+//! - an input is fed when a connection, the variable of its name or its `default` feeds it,
+//!   when it is `required: false`, or when its type is `Optional[T]` (it then gets null);
+//! - `unused-output` is a hint only on a block some of whose outputs are used: the outputs of
+//!   a block nothing consumes are the workflow's results.
+
+mod blocks;
+mod connections;
+pub mod diagnostics;
+mod graph;
+mod ports;
+mod prompts;
+mod templates;
+mod workflow;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::catalog::{self, BlockDef, LanguageDef, PortDef};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Block, BlockKind, Connection, Document, Port, Span, Variable, Workflow};
+use crate::types::{parse_type, Type};
+
+/// Checks a whole document; the diagnostics come sorted by their primary span.
+pub fn check(doc: &Document) -> Vec<Diagnostic> {
+    let index = Index::build(&doc.workflow);
+    let mut out = Vec::new();
+    workflow::check(doc, &index, &mut out);
+    for block_idx in 0..index.blocks.len() {
+        check_block(&index, block_idx, &mut out);
+    }
+    for conn_idx in 0..index.connections.len() {
+        connections::check_connection(&index, conn_idx, &mut out);
+    }
+    graph::check_cycles(&index, &mut out);
+    out.sort_by(|a, b| {
+        (a.span().start, a.span().end, a.code).cmp(&(b.span().start, b.span().end, b.code))
+    });
+    out
+}
+
+/// Runs every per-block check of block number `block_idx`; the results depend only on that
+/// block and the index.
+pub fn check_block(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) {
+    let Some(block) = index.blocks.get(block_idx) else {
+        return;
+    };
+    blocks::check(index, block, out);
+    ports::check(index, block_idx, out);
+    connections::check_block_inputs(index, block_idx, out);
+    connections::check_block_outputs(index, block_idx, out);
+    prompts::check(index, block_idx, out);
+    templates::check(index, block, out);
+}
+
+/// One port of a block as the checks see it: declared, from the catalogue, or both.
+#[derive(Clone, Debug)]
+pub struct PortInfo<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its type; `None` when the declared type does not parse.
+    pub ty: Option<Type>,
+    /// The declaration, when the block declares the port.
+    pub decl: Option<&'a Port>,
+    /// The catalogue's port, for a visual block (or a language's special output).
+    pub def: Option<&'static PortDef>,
+}
+
+impl PortInfo<'_> {
+    /// Where to point at the port: its declaration's name, else `fallback` (the block).
+    pub fn span_or(&self, fallback: Span) -> Span {
+        self.decl.map_or(fallback, |decl| decl.span)
+    }
+}
+
+/// A block's effective ports.
+#[derive(Clone, Debug, Default)]
+pub struct BlockPorts<'a> {
+    /// Inputs: declared ones first, then undeclared catalogue ones.
+    pub inputs: Vec<PortInfo<'a>>,
+    /// Outputs: declared ones first, then undeclared catalogue (or special) ones.
+    pub outputs: Vec<PortInfo<'a>>,
+    /// True when the block may have ports nobody declared (plugin blocks, visual blocks of an
+    /// unknown type): connections to unknown ports are then not reported.
+    pub open: bool,
+}
+
+impl<'a> BlockPorts<'a> {
+    /// The input named `name`.
+    pub fn input(&self, name: &str) -> Option<&PortInfo<'a>> {
+        self.inputs.iter().find(|p| p.name == name)
+    }
+
+    /// The output named `name`.
+    pub fn output(&self, name: &str) -> Option<&PortInfo<'a>> {
+        self.outputs.iter().find(|p| p.name == name)
+    }
+}
+
+/// What the checks need to know about the whole workflow, built once in linear time.
+pub struct Index<'a> {
+    /// The workflow.
+    pub workflow: &'a Workflow,
+    /// Its blocks, in order.
+    pub blocks: &'a [Block],
+    /// Its connections, in order.
+    pub connections: &'a [Connection],
+    /// Block number by id (the first block of an id).
+    pub block_by_id: HashMap<&'a str, usize>,
+    /// Variables by name (the first of a name).
+    pub variables: HashMap<&'a str, &'a Variable>,
+    /// Named types by name (the first of a name); `None` when the type does not parse.
+    pub types: HashMap<&'a str, Option<Type>>,
+    /// Each block's effective ports, by block number.
+    pub ports: Vec<BlockPorts<'a>>,
+    /// Connections into each `(block number, input)`, in order.
+    pub incoming: HashMap<(usize, &'a str), Vec<usize>>,
+    /// The `(block number, output)` pairs some connection reads.
+    pub consumed: HashSet<(usize, &'a str)>,
+}
+
+const EMPTY_BLOCKS: &[Block] = &[];
+const EMPTY_CONNECTIONS: &[Connection] = &[];
+
+impl<'a> Index<'a> {
+    /// Indexes `workflow`.
+    pub fn build(workflow: &'a Workflow) -> Index<'a> {
+        let blocks = workflow.blocks.as_deref().unwrap_or(EMPTY_BLOCKS);
+        let connections = workflow.connections.as_deref().unwrap_or(EMPTY_CONNECTIONS);
+        let mut block_by_id = HashMap::with_capacity(blocks.len());
+        for (i, block) in blocks.iter().enumerate() {
+            block_by_id.entry(block.id.value.as_str()).or_insert(i);
+        }
+        let mut variables = HashMap::new();
+        for variable in workflow.variables.iter().flatten() {
+            variables
+                .entry(variable.name.value.as_str())
+                .or_insert(variable);
+        }
+        let mut types = HashMap::new();
+        for decl in workflow.types.iter().flatten() {
+            types
+                .entry(decl.name.value.as_str())
+                .or_insert_with(|| parse_type(&decl.ty.text).ok());
+        }
+        let ports = blocks.iter().map(block_ports).collect();
+        let mut incoming: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
+        let mut consumed = HashSet::new();
+        for (conn_idx, conn) in connections.iter().enumerate() {
+            if let Some(&target) = block_by_id.get(conn.target_block.value.as_str()) {
+                incoming
+                    .entry((target, conn.target_port.value.as_str()))
+                    .or_default()
+                    .push(conn_idx);
+            }
+            if let Some(&source) = block_by_id.get(conn.source_block.value.as_str()) {
+                consumed.insert((source, conn.source_port.value.as_str()));
+            }
+        }
+        Index {
+            workflow,
+            blocks,
+            connections,
+            block_by_id,
+            variables,
+            types,
+            ports,
+            incoming,
+            consumed,
+        }
+    }
+
+    /// Resolves a declared type name (for [`crate::types::is_assignable`]).
+    pub fn named_type(&self, name: &str) -> Option<Type> {
+        self.types.get(name).cloned().flatten()
+    }
+
+    /// True when `name` is a declared type.
+    pub fn is_declared_type(&self, name: &str) -> bool {
+        self.types.contains_key(name)
+    }
+
+    /// True when `from` may flow into `to` in this workflow.
+    pub fn assignable(&self, from: &Type, to: &Type) -> bool {
+        crate::types::is_assignable(from, to, &|name| self.named_type(name))
+    }
+
+    /// The block with id `id` and its number.
+    pub fn block(&self, id: &str) -> Option<(usize, &'a Block)> {
+        let idx = *self.block_by_id.get(id)?;
+        Some((idx, self.blocks.get(idx)?))
+    }
+}
+
+/// The catalogue definition of a visual block, if its type is known.
+pub fn block_def(block: &Block) -> Option<&'static BlockDef> {
+    match &block.kind {
+        BlockKind::Visual { block_type, .. } => catalog::lookup(&block_type.value),
+        _ => None,
+    }
+}
+
+/// The language definition of a code block, if its language is known.
+pub fn language_def(block: &Block) -> Option<&'static LanguageDef> {
+    match &block.kind {
+        BlockKind::Code { language, .. } => catalog::language(&language.value),
+        _ => None,
+    }
+}
+
+fn declared<'a>(
+    ports: &'a Option<Vec<Port>>,
+    defs: &'static [PortDef],
+    out: &mut Vec<PortInfo<'a>>,
+) {
+    for port in ports.iter().flatten() {
+        if out.iter().any(|p| p.name == port.name.value) {
+            continue;
+        }
+        out.push(PortInfo {
+            name: &port.name.value,
+            ty: parse_type(&port.ty.text).ok(),
+            decl: Some(port),
+            def: defs.iter().find(|d| d.name == port.name.value),
+        });
+    }
+    for def in defs {
+        if !out.iter().any(|p| p.name == def.name) {
+            out.push(PortInfo {
+                name: def.name,
+                ty: Some(def.ty.clone()),
+                decl: None,
+                def: Some(def),
+            });
+        }
+    }
+}
+
+fn block_ports(block: &Block) -> BlockPorts<'_> {
+    let mut ports = BlockPorts::default();
+    let (input_defs, output_defs, open): (&'static [PortDef], &'static [PortDef], bool) =
+        match &block.kind {
+            BlockKind::Visual { .. } => match block_def(block) {
+                Some(def) => (&def.inputs, &def.outputs, false),
+                None => (&[], &[], true),
+            },
+            BlockKind::Code { .. } => match language_def(block) {
+                Some(def) => (&[], &def.special_outputs, false),
+                None => (&[], &[], false),
+            },
+            BlockKind::Plugin { .. } => (&[], &[], true),
+            BlockKind::Hybrid { .. } | BlockKind::Ai { .. } => (&[], &[], false),
+        };
+    declared(&block.inputs, input_defs, &mut ports.inputs);
+    declared(&block.outputs, output_defs, &mut ports.outputs);
+    ports.open = open;
+    ports
+}
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+#[cfg(test)]
+mod examples;
