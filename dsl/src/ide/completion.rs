@@ -134,7 +134,14 @@ pub fn completions(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
     // `block.` -> that block's ports.
     if let Some(block_id) = before.strip_suffix('.').and_then(trailing_name) {
         let connect_target = trimmed.starts_with("connect") && before.contains("->");
-        return port_items(analysis, index.as_ref(), &block_id, before, connect_target, replace);
+        return port_items(
+            analysis,
+            index.as_ref(),
+            &block_id,
+            before,
+            connect_target,
+            replace,
+        );
     }
     // `<- ` or `, ` on an input, `connect ` / `-> `: block ids.
     let before_word = before.trim_end();
@@ -154,7 +161,9 @@ pub fn completions(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
             .collect();
     }
     // `block id = ` -> block kinds.
-    if trimmed.starts_with("block") && before_word.ends_with('=') && before_word.matches('=').count() == 1
+    if trimmed.starts_with("block")
+        && before_word.ends_with('=')
+        && before_word.matches('=').count() == 1
     {
         return block_kind_items(replace);
     }
@@ -172,7 +181,9 @@ pub fn completions(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
         return variable_items(analysis, replace, true);
     }
     // `{` in a prompt: inputs of the block and variables.
-    if before.ends_with('{') && matches!(&container, Container::Block { header, .. } if header.contains("= ai")) {
+    if before.ends_with('{')
+        && matches!(&container, Container::Block { header, .. } if header.contains("= ai"))
+    {
         let mut items = variable_items(analysis, replace, false);
         if let Container::Block { id, .. } = &container {
             if let Some(block) = analysis.block(id) {
@@ -199,8 +210,12 @@ pub fn completions(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
         return Vec::new();
     }
     match container {
-        Container::TopLevel => vec![CompletionItem::new("workflow", CompletionKind::Keyword, replace)
-            .snippet("workflow \"${1:Name}\" {\n  $0\n}")],
+        Container::TopLevel => {
+            vec![
+                CompletionItem::new("workflow", CompletionKind::Keyword, replace)
+                    .snippet("workflow \"${1:Name}\" {\n  $0\n}"),
+            ]
+        }
         Container::Workflow => workflow_items(replace),
         Container::Block { id, header } => block_body_items(analysis, &id, &header, replace),
         Container::Section(name) => section_items(&name, replace),
@@ -306,7 +321,9 @@ fn kind_detail(block: &Block) -> String {
         BlockKind::Code { language, .. } => language.value.clone(),
         BlockKind::Hybrid { base_language, .. } => format!("template {}", base_language.value),
         BlockKind::Ai { .. } => "ai".into(),
-        BlockKind::Plugin { plugin, block_type, .. } => {
+        BlockKind::Plugin {
+            plugin, block_type, ..
+        } => {
             format!("plugin {}.{}", plugin.value, block_type.value)
         }
     }
@@ -334,7 +351,11 @@ fn port_items(
         .split_once(':')
         .and_then(|(_, rest)| rest.split(['=', '<', '{']).next())
         .and_then(|ty| parse_type(ty.trim()).ok());
-    let list = if inputs { &ports.inputs } else { &ports.outputs };
+    let list = if inputs {
+        &ports.inputs
+    } else {
+        &ports.outputs
+    };
     let _ = analysis;
     list.iter()
         .map(|port| {
@@ -420,7 +441,11 @@ fn type_items(analysis: &Analysis, replace: Span) -> Vec<CompletionItem> {
         .map(|name| CompletionItem::new(*name, CompletionKind::Type, replace).rank(1))
         .collect();
     for (name, arity) in TYPE_CONSTRUCTORS {
-        let args = if *arity == 2 { "${1:K}, ${2:V}" } else { "${1:T}" };
+        let args = if *arity == 2 {
+            "${1:K}, ${2:V}"
+        } else {
+            "${1:T}"
+        };
         items.push(
             CompletionItem::new(*name, CompletionKind::Type, replace)
                 .insert(format!("{name}["))
@@ -451,16 +476,20 @@ fn variable_items(analysis: &Analysis, replace: Span, with_type: bool) -> Vec<Co
         .flatten()
         .map(|variable| {
             let name = dsl_name(&variable.name.value);
-            let ty = variable.ty.as_ref().map(|t| {
-                parse_type(&t.text).map_or_else(|_| t.text.clone(), |ty| ty.to_dsl())
-            });
-            let mut item =
-                CompletionItem::new(variable.name.value.clone(), CompletionKind::Variable, replace)
-                    .detail(match &ty {
-                        Some(ty) => format!("var: {ty}"),
-                        None => "var".into(),
-                    })
-                    .rank(0);
+            let ty = variable
+                .ty
+                .as_ref()
+                .map(|t| parse_type(&t.text).map_or_else(|_| t.text.clone(), |ty| ty.to_dsl()));
+            let mut item = CompletionItem::new(
+                variable.name.value.clone(),
+                CompletionKind::Variable,
+                replace,
+            )
+            .detail(match &ty {
+                Some(ty) => format!("var: {ty}"),
+                None => "var".into(),
+            })
+            .rank(0);
             if with_type {
                 if let Some(ty) = &ty {
                     item = item.insert(format!("{name}: {ty}"));
@@ -518,10 +547,13 @@ fn value_items(
     if let Some(default) = &def.default {
         let label = default.to_string();
         if !items.iter().any(|i| i.label == label) {
-            items.push(CompletionItem::new(label, CompletionKind::Value, replace).detail("default"));
+            items.push(
+                CompletionItem::new(label.clone(), CompletionKind::Value, replace)
+                    .detail("default"),
+            );
         }
         for item in &mut items {
-            if item.label == default.to_string() {
+            if item.label == label {
                 item.sort_text = format!("0{}", item.label);
                 item.detail = Some("default".into());
             }
@@ -539,7 +571,10 @@ fn enum_items(values: &[&str], replace: Span) -> Vec<CompletionItem> {
 
 fn section_value_items(key: &str, replace: Span) -> Vec<CompletionItem> {
     match key {
-        "mode" => enum_items(&["sequential", "parallel", "streaming", "reactive"], replace),
+        "mode" => enum_items(
+            &["sequential", "parallel", "streaming", "reactive"],
+            replace,
+        ),
         "backoff" => enum_items(&["fixed", "linear", "exponential"], replace),
         "logging_level" => enum_items(&["trace", "debug", "info", "warn", "error"], replace),
         "on_block_error" => enum_items(&["stop", "continue", "retry(3)"], replace),
@@ -570,15 +605,56 @@ fn keyword(label: &str, snippet: &str, detail: &str, replace: Span) -> Completio
 
 fn workflow_items(replace: Span) -> Vec<CompletionItem> {
     vec![
-        keyword("block", "block ${1:id} = ${2:python} {\n  $0\n}", "a block", replace).rank(0),
-        keyword("var", "var ${1:name}: ${2:String} = $0", "a variable", replace).rank(1),
+        keyword(
+            "block",
+            "block ${1:id} = ${2:python} {\n  $0\n}",
+            "a block",
+            replace,
+        )
+        .rank(0),
+        keyword(
+            "var",
+            "var ${1:name}: ${2:String} = $0",
+            "a variable",
+            replace,
+        )
+        .rank(1),
         keyword("type", "type ${1:Name} = $0", "a named type", replace).rank(1),
-        keyword("connect", "connect ${1:a.out} -> ${2:b.in}", "a connection", replace).rank(2),
-        keyword("config", "config {\n  mode = ${1:parallel}\n}", "execution settings", replace)
-            .rank(2),
-        keyword("error_handling", "error_handling {\n  on_block_error = ${1:stop}\n}", "what a failing block does", replace).rank(2),
-        keyword("canvas_state", "canvas_state {\n  zoom = ${1:1.0}\n}", "the canvas view", replace).rank(3),
-        keyword("version", "version = \"${1:1.0.0}\"", "workflow version", replace).rank(3),
+        keyword(
+            "connect",
+            "connect ${1:a.out} -> ${2:b.in}",
+            "a connection",
+            replace,
+        )
+        .rank(2),
+        keyword(
+            "config",
+            "config {\n  mode = ${1:parallel}\n}",
+            "execution settings",
+            replace,
+        )
+        .rank(2),
+        keyword(
+            "error_handling",
+            "error_handling {\n  on_block_error = ${1:stop}\n}",
+            "what a failing block does",
+            replace,
+        )
+        .rank(2),
+        keyword(
+            "canvas_state",
+            "canvas_state {\n  zoom = ${1:1.0}\n}",
+            "the canvas view",
+            replace,
+        )
+        .rank(3),
+        keyword(
+            "version",
+            "version = \"${1:1.0.0}\"",
+            "workflow version",
+            replace,
+        )
+        .rank(3),
         keyword("author", "author = \"$1\"", "workflow author", replace).rank(3),
         keyword("tags", "tags = [$1]", "workflow tags", replace).rank(3),
     ]
@@ -593,9 +669,16 @@ fn section_items(section: &str, replace: Span) -> Vec<CompletionItem> {
             ("retry_policy", "section"),
             ("logging_level", "trace | debug | info | warn | error"),
         ],
-        "retry_policy" => &[("max_attempts", "integer"), ("backoff", "fixed | linear | exponential")],
+        "retry_policy" => &[
+            ("max_attempts", "integer"),
+            ("backoff", "fixed | linear | exponential"),
+        ],
         "error_handling" => &[("on_block_error", "stop | continue | retry(N)")],
-        "canvas_state" => &[("zoom", "number"), ("pan", "(x, y)"), ("selected_blocks", "block ids")],
+        "canvas_state" => &[
+            ("zoom", "number"),
+            ("pan", "(x, y)"),
+            ("selected_blocks", "block ids"),
+        ],
         _ => &[],
     };
     keys.iter()
@@ -620,34 +703,138 @@ fn header_kind(header: &str) -> &str {
         .unwrap_or("")
 }
 
-fn block_body_items(analysis: &Analysis, id: &str, header: &str, replace: Span) -> Vec<CompletionItem> {
+fn block_body_items(
+    analysis: &Analysis,
+    id: &str,
+    header: &str,
+    replace: Span,
+) -> Vec<CompletionItem> {
     let mut items = vec![
         keyword("in", "in ${1:name}: ${2:String}", "an input port", replace).rank(1),
-        keyword("out", "out ${1:name}: ${2:String}", "an output port", replace).rank(1),
-        keyword("optional", "optional in ${1:name}: ${2:String}", "an input that may be absent", replace).rank(3),
-        keyword("required", "required in ${1:name}: ${2:String}", "an input that must be fed", replace).rank(3),
+        keyword(
+            "out",
+            "out ${1:name}: ${2:String}",
+            "an output port",
+            replace,
+        )
+        .rank(1),
+        keyword(
+            "optional",
+            "optional in ${1:name}: ${2:String}",
+            "an input that may be absent",
+            replace,
+        )
+        .rank(3),
+        keyword(
+            "required",
+            "required in ${1:name}: ${2:String}",
+            "an input that must be fed",
+            replace,
+        )
+        .rank(3),
     ];
     let block = analysis.block(id);
     let kind_word = header_kind(header);
-    let is_code = matches!(kind_word, "python" | "javascript" | "shell" | "sql" | "rust" | "code")
-        || matches!(block.map(|b| &b.kind), Some(BlockKind::Code { .. }));
+    let is_code = matches!(
+        kind_word,
+        "python" | "javascript" | "shell" | "sql" | "rust" | "code"
+    ) || matches!(block.map(|b| &b.kind), Some(BlockKind::Code { .. }));
     if is_code {
         items.push(keyword("code", "code ```\n  $0\n  ```", "the source code", replace).rank(0));
-        items.push(keyword("dependencies", "dependencies = [$1]", "packages the code needs", replace).rank(2));
-        items.push(keyword("error_handling", "error_handling = ${1:stop}", "stop | continue | retry(N)", replace).rank(2));
+        items.push(
+            keyword(
+                "dependencies",
+                "dependencies = [$1]",
+                "packages the code needs",
+                replace,
+            )
+            .rank(2),
+        );
+        items.push(
+            keyword(
+                "error_handling",
+                "error_handling = ${1:stop}",
+                "stop | continue | retry(N)",
+                replace,
+            )
+            .rank(2),
+        );
     } else if kind_word == "template" {
-        items.push(keyword("param", "param ${1:name}: ${2:String} = $0", "a template parameter", replace).rank(0));
-        items.push(keyword("placeholder", "placeholder ${1:name} = simple(${2:param})", "how a {{placeholder}} expands", replace).rank(0));
-        items.push(keyword("template", "template ```\n  $0\n  ```", "the template source", replace).rank(0));
-        items.push(keyword("preview", "preview ```\n  $0\n  ```", "the expanded preview", replace).rank(2));
+        items.push(
+            keyword(
+                "param",
+                "param ${1:name}: ${2:String} = $0",
+                "a template parameter",
+                replace,
+            )
+            .rank(0),
+        );
+        items.push(
+            keyword(
+                "placeholder",
+                "placeholder ${1:name} = simple(${2:param})",
+                "how a {{placeholder}} expands",
+                replace,
+            )
+            .rank(0),
+        );
+        items.push(
+            keyword(
+                "template",
+                "template ```\n  $0\n  ```",
+                "the template source",
+                replace,
+            )
+            .rank(0),
+        );
+        items.push(
+            keyword(
+                "preview",
+                "preview ```\n  $0\n  ```",
+                "the expanded preview",
+                replace,
+            )
+            .rank(2),
+        );
     } else if kind_word == "ai" {
-        items.push(keyword("model", "model = ${1:anthropic}(\"${2:claude-sonnet-4}\")", "the model", replace).rank(0));
+        items.push(
+            keyword(
+                "model",
+                "model = ${1:anthropic}(\"${2:claude-sonnet-4}\")",
+                "the model",
+                replace,
+            )
+            .rank(0),
+        );
         items.push(keyword("system", "system = \"$1\"", "the system prompt", replace).rank(0));
-        items.push(keyword("prompt", "prompt = ```\n  $0\n  ```", "the prompt; {name} is an input or a variable", replace).rank(0));
-        items.push(keyword("output_format", "output_format = ${1:text}", "text | json", replace).rank(2));
-    } else if let Some(def) = block.and_then(check::block_def).or_else(|| catalog::lookup(kind_word)) {
+        items.push(
+            keyword(
+                "prompt",
+                "prompt = ```\n  $0\n  ```",
+                "the prompt; {name} is an input or a variable",
+                replace,
+            )
+            .rank(0),
+        );
+        items.push(
+            keyword(
+                "output_format",
+                "output_format = ${1:text}",
+                "text | json",
+                replace,
+            )
+            .rank(2),
+        );
+    } else if let Some(def) = block
+        .and_then(check::block_def)
+        .or_else(|| catalog::lookup(kind_word))
+    {
         let present: Vec<&str> = block
-            .map(|b| super::resolve::properties(b).map(|p| p.key.value.as_str()).collect())
+            .map(|b| {
+                super::resolve::properties(b)
+                    .map(|p| p.key.value.as_str())
+                    .collect()
+            })
             .unwrap_or_default();
         for prop in &def.properties {
             if present.contains(&prop.name) {
@@ -660,7 +847,9 @@ fn block_body_items(analysis: &Analysis, id: &str, header: &str, replace: Span) 
                 }
                 (None, PropertyKind::Boolean) => "${1|true,false|}".to_owned(),
                 (None, PropertyKind::TextList) => "[\"$1\"]".to_owned(),
-                (None, PropertyKind::Number { .. } | PropertyKind::Integer { .. }) => "${1:0}".to_owned(),
+                (None, PropertyKind::Number { .. } | PropertyKind::Integer { .. }) => {
+                    "${1:0}".to_owned()
+                }
                 (None, _) => "\"$1\"".to_owned(),
             };
             let mut detail = prop.kind.describe();
@@ -726,12 +915,21 @@ mod tests {
 
     #[test]
     fn types_variables_and_block_ids() {
-        let found = labels(&SRC.replace("count.$0", "count.n").replace("in files: List[Path]", "in files: List[$0"));
+        let found = labels(
+            &SRC.replace("count.$0", "count.n")
+                .replace("in files: List[Path]", "in files: List[$0"),
+        );
         assert_eq!(found[0], "Finding", "{found:?}");
         assert!(found.contains(&"Path".to_string()));
-        let found = labels(&SRC.replace("count.$0", "count.n").replace("in files: List[Path] <- find.files", "in $0"));
+        let found = labels(
+            &SRC.replace("count.$0", "count.n")
+                .replace("in files: List[Path] <- find.files", "in $0"),
+        );
         assert_eq!(found, vec!["marker"]);
         let found = labels(&SRC.replace("count.$0", "$0"));
-        assert!(found.contains(&"find".to_string()) && found.contains(&"count".to_string()), "{found:?}");
+        assert!(
+            found.contains(&"find".to_string()) && found.contains(&"count".to_string()),
+            "{found:?}"
+        );
     }
 }

@@ -89,7 +89,9 @@ mod tests {
         diagnostics(analysis)
             .iter()
             .map(|d| {
-                let (line, column) = analysis.line_index().line_col(analysis.text(), d.span.start);
+                let (line, column) = analysis
+                    .line_index()
+                    .line_col(analysis.text(), d.span.start);
                 let tags = if d.tags.is_empty() {
                     String::new()
                 } else {
@@ -138,6 +140,9 @@ mod tests {
             "workflow {\n  block a = python {\n    out x: String\n    out unused: String\n  }\n  block b = python {\n    in y: String <- a.x\n  }\n}\n",
         );
         let rendered = render(&analysis);
-        assert!(rendered.contains("unused-output [Unnecessary]"), "{rendered}");
+        assert!(
+            rendered.contains("unused-output [Unnecessary]"),
+            "{rendered}"
+        );
     }
 }

@@ -2,7 +2,9 @@
 
 /// The text without its `$0` marker, and the marker's byte offset.
 pub(crate) fn cursor(src: &str) -> (String, usize) {
-    let offset = src.find("$0").expect("the fixture marks the cursor with `$0`");
+    let offset = src
+        .find("$0")
+        .expect("the fixture marks the cursor with `$0`");
     (src.replacen("$0", "", 1), offset)
 }
 

@@ -126,7 +126,13 @@ pub fn block_def_markdown(def: &catalog::BlockDef) -> String {
         }
         let _ = write!(out, "\n\n**{title}**");
         for port in ports.iter() {
-            let _ = write!(out, "\n- `{}: {}`: {}", port.name, port.ty.to_dsl(), port.help);
+            let _ = write!(
+                out,
+                "\n- `{}: {}`: {}",
+                port.name,
+                port.ty.to_dsl(),
+                port.help
+            );
         }
     }
     out
@@ -298,7 +304,9 @@ mod tests {
 
     fn check(src: &str, expected_parts: &[&str]) {
         let (analysis, offset) = analysis(src);
-        let found = hover(&analysis, offset).map(|h| h.markdown).unwrap_or_default();
+        let found = hover(&analysis, offset)
+            .map(|h| h.markdown)
+            .unwrap_or_default();
         for part in expected_parts {
             assert!(found.contains(part), "{part:?} not in:\n{found}");
         }
@@ -308,8 +316,14 @@ mod tests {
 
     #[test]
     fn block_type_docs_and_properties() {
-        check(&SRC.replace("= find_files", "= find_fi$0les"), &["**find_files**", "`directory`"]);
-        check(&SRC.replace("directory =", "direc$0tory ="), &["directory path"]);
+        check(
+            &SRC.replace("= find_files", "= find_fi$0les"),
+            &["**find_files**", "`directory`"],
+        );
+        check(
+            &SRC.replace("directory =", "direc$0tory ="),
+            &["directory path"],
+        );
     }
 
     #[test]
@@ -332,8 +346,15 @@ mod tests {
     fn variables_and_types() {
         check(
             &SRC.replace("var marker", "var mar$0ker"),
-            &["var marker: String = \"x\"", "the limit", "binds `b.marker`"],
+            &[
+                "var marker: String = \"x\"",
+                "the limit",
+                "binds `b.marker`",
+            ],
         );
-        check(&SRC.replace("List[Path]", "List[Pa$0th]"), &["file system path"]);
+        check(
+            &SRC.replace("List[Path]", "List[Pa$0th]"),
+            &["file system path"],
+        );
     }
 }

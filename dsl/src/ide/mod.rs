@@ -14,9 +14,9 @@ pub mod folding;
 pub mod format;
 pub mod goto_definition;
 pub mod graph;
+pub mod highlights;
 pub mod hover;
 pub mod inlay_hints;
-pub mod highlights;
 pub mod references;
 pub mod rename;
 pub mod resolve;
@@ -210,5 +210,52 @@ pub fn dsl_name(name: &str) -> String {
         name.to_owned()
     } else {
         serde_json::Value::String(name.to_owned()).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every feature at every offset of every example, whole and cut short, without panicking.
+    #[test]
+    fn no_feature_panics_anywhere() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("the examples folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e == "ab" || e == "agentblocks")
+            })
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).expect("an example");
+            let kind = FileKind::from_path(&path.to_string_lossy()).expect("a workflow file");
+            for cut in [text.len(), text.len() / 2, text.len() / 3] {
+                let mut cut = cut;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let analysis = Analysis::new(kind, &text[..cut]);
+                let _ = diagnostics::diagnostics(&analysis);
+                let _ = symbols::document_symbols(&analysis);
+                let _ = folding::folding_ranges(&analysis);
+                let _ = semantic_tokens::semantic_tokens(&analysis);
+                let _ = inlay_hints::inlay_hints(&analysis);
+                let _ = graph::graph(&analysis);
+                let _ = format::format(&analysis);
+                for offset in (0..=cut + 2).step_by(11) {
+                    let _ = completion::completions(&analysis, offset);
+                    let _ = hover::hover(&analysis, offset);
+                    let _ = goto_definition::goto_definition(&analysis, offset);
+                    let _ = references::find_references(&analysis, offset, true);
+                    let _ = rename::rename(&analysis, offset, "renamed");
+                    let _ = selection::selection_ranges(&analysis, offset);
+                    let _ = code_actions::code_actions(&analysis, Span::new(offset, offset));
+                }
+            }
+        }
     }
 }

@@ -31,7 +31,12 @@ mod tests {
         );
         let found: Vec<(usize, bool)> = find_references(&analysis, offset, true)
             .iter()
-            .map(|r| (analysis.line_index().line_of(r.span.start) + 1, r.is_definition))
+            .map(|r| {
+                (
+                    analysis.line_index().line_of(r.span.start) + 1,
+                    r.is_definition,
+                )
+            })
             .collect();
         assert_eq!(found, vec![(2, true), (6, false), (7, false)]);
         assert_eq!(find_references(&analysis, offset, false).len(), 2);

@@ -18,7 +18,9 @@ pub fn prepare_rename(analysis: &Analysis, offset: usize) -> Result<Span, Rename
         )),
         Some((Symbol::Type { name }, _))
             if crate::types::SCALAR_TYPES.contains(&name.as_str())
-                || crate::types::TYPE_CONSTRUCTORS.iter().any(|(n, _)| *n == name) =>
+                || crate::types::TYPE_CONSTRUCTORS
+                    .iter()
+                    .any(|(n, _)| *n == name) =>
         {
             Err(RenameError(format!("`{name}` is a built-in type")))
         }

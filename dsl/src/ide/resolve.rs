@@ -291,10 +291,14 @@ pub(crate) fn properties(block: &Block) -> impl Iterator<Item = &crate::model::P
 
 /// A block's declared inputs (`output` false) or outputs.
 pub(crate) fn ports(block: &Block, output: bool) -> impl Iterator<Item = &Port> {
-    if output { &block.outputs } else { &block.inputs }
-        .as_deref()
-        .unwrap_or(&[])
-        .iter()
+    if output {
+        &block.outputs
+    } else {
+        &block.inputs
+    }
+    .as_deref()
+    .unwrap_or(&[])
+    .iter()
 }
 
 /// Every type written in the workflow.
@@ -305,7 +309,13 @@ fn type_refs(analysis: &Analysis) -> Vec<&TypeRef> {
     };
     let workflow = &document.workflow;
     out.extend(workflow.types.iter().flatten().map(|d| &d.ty));
-    out.extend(workflow.variables.iter().flatten().filter_map(|v| v.ty.as_ref()));
+    out.extend(
+        workflow
+            .variables
+            .iter()
+            .flatten()
+            .filter_map(|v| v.ty.as_ref()),
+    );
     out.extend(
         workflow
             .connections
