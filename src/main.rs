@@ -49,6 +49,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the language server on standard input and output (LSP 3.17).
+    Lsp,
     /// Convert between `.ab` text and `.agentblocks` JSON, losslessly.
     Convert {
         /// The workflow to convert; its extension says its kind.
@@ -85,6 +87,16 @@ fn main() -> ExitCode {
         }
         Command::Blocks { format } => commands::blocks::run(format == OutputFormat::Json),
         Command::Fmt { files, check } => commands::fmt::run(&files, check),
+        Command::Lsp => match tokio::runtime::Runtime::new() {
+            Ok(runtime) => {
+                runtime.block_on(agentblocks_lsp::run_stdio());
+                Status::Success
+            }
+            Err(err) => {
+                report_error(format!("cannot start the language server: {err}"));
+                Status::Usage
+            }
+        },
         Command::Convert { input, output, to } => {
             let to = to.map(|t| match t {
                 Target::Dsl => agentblocks_dsl::convert::FileKind::Dsl,
