@@ -151,6 +151,13 @@ impl Documents {
             .map(|d| (d.version, d.kind, d.input()))
     }
 
+    /// The text of a document as the rope holds it, and as its tree holds it (`.ab` files).
+    pub fn texts(&self, uri: &str) -> Option<(String, Option<String>)> {
+        self.lock()
+            .get(uri)
+            .map(|d| (d.rope.to_string(), d.tree_text().map(str::to_owned)))
+    }
+
     /// The current version of a document.
     pub fn version(&self, uri: &str) -> Option<i32> {
         self.lock().get(uri).map(|d| d.version)
@@ -178,7 +185,7 @@ mod tests {
     fn incremental_edits_keep_rope_and_tree_in_step() {
         let mut doc = Document::new(FileKind::Dsl, "workflow {\n  var é = 1\n}\n", 1);
         let change = TextDocumentContentChangeEvent {
-            range: Some(Range::new(Position::new(1, 7), Position::new(1, 8))),
+            range: Some(Range::new(Position::new(1, 7), Position::new(1, 7))),
             range_length: None,
             text: "x😀".into(),
         };

@@ -21,7 +21,14 @@ use tower_lsp_server::{ClientSocket, LspService};
 /// The language service with its custom methods registered, and the socket for messages to
 /// the client.
 pub fn service() -> (LspService<Server>, ClientSocket) {
-    LspService::build(Server::new)
+    service_with(Server::new)
+}
+
+/// Like [`service`], with the server made by `make` (tests keep a handle on its documents).
+pub fn service_with(
+    make: impl FnOnce(tower_lsp_server::Client) -> Server,
+) -> (LspService<Server>, ClientSocket) {
+    LspService::build(make)
         .custom_method(ext::GRAPH, Server::graph)
         .custom_method(ext::MOVE_BLOCK, Server::move_block)
         .finish()

@@ -79,20 +79,9 @@ impl Server {
         lock(&self.config).clone()
     }
 
-    /// The text of an open document as the server holds it (for tests).
-    pub fn document_text(&self, uri: &Uri) -> Option<String> {
-        self.documents
-            .lock()
-            .get(uri.as_str())
-            .map(|d| d.rope.to_string())
-    }
-
-    /// The text the document's syntax tree holds (for tests: it must equal the rope's).
-    pub fn tree_text(&self, uri: &Uri) -> Option<String> {
-        self.documents
-            .lock()
-            .get(uri.as_str())
-            .and_then(|d| d.tree_text().map(str::to_owned))
+    /// The open documents (tests compare their text with the client's).
+    pub fn documents(&self) -> Arc<Documents> {
+        self.documents.clone()
     }
 
     fn encoding(&self) -> Encoding {
