@@ -77,9 +77,16 @@ fn neovim_drives_the_real_server() {
         )
     });
     assert_eq!(report["ok"], true, "{report}");
-    let uri = report["probe"]["uri"].as_str().unwrap_or_default().to_owned();
+    let uri = report["probe"]["uri"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     // Diagnostics on open (clean), and after the edit (the mismatch).
-    assert_eq!(report["diagnostics"][&uri], serde_json::json!([]), "{report}");
+    assert_eq!(
+        report["diagnostics"][&uri],
+        serde_json::json!([]),
+        "{report}"
+    );
     let after = report["diagnostics_after_edit"][&uri].to_string();
     assert!(after.contains("type-mismatch"), "{after}");
     // Completion after `find.`: the block's ports.
@@ -93,8 +100,15 @@ fn neovim_drives_the_real_server() {
     let rename = result(&report, "rename").to_string();
     assert_eq!(rename.matches("sources").count(), 2, "{rename}");
     // Formatting: valid text, already canonical.
-    assert_eq!(result(&report, "formatting"), &serde_json::json!([]), "{report}");
+    assert_eq!(
+        result(&report, "formatting"),
+        &serde_json::json!([]),
+        "{report}"
+    );
     let symbols = result(&report, "symbols");
     assert_eq!(symbols[0]["name"], "W", "{symbols}");
-    assert!(report["server"]["exit_code"] == 0 || report["server"]["exit_code"].is_null(), "{report}");
+    assert!(
+        report["server"]["exit_code"] == 0 || report["server"]["exit_code"].is_null(),
+        "{report}"
+    );
 }

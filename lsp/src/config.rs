@@ -39,6 +39,9 @@ mod tests {
         assert_eq!(config.python_path.as_deref(), Some("/usr/bin/python3"));
         assert!(!config.cache_enabled());
         assert_eq!(config.run_timeout, Some(30.0));
-        assert_eq!(Config::from_settings(&serde_json::json!(3)), Config::default());
+        assert_eq!(
+            Config::from_settings(&serde_json::json!(3)),
+            Config::default()
+        );
     }
 }

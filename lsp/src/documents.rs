@@ -141,14 +141,14 @@ impl Documents {
     /// The locked map. Only the edit functions above run under it (no feature code), so a
     /// poisoned lock is taken over rather than taking the server down.
     pub fn lock(&self) -> MutexGuard<'_, HashMap<String, Document>> {
-        self.map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.map
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The version and analysis input of a document.
     pub fn snapshot(&self, uri: &str) -> Option<(i32, FileKind, AnalysisInput)> {
-        self.lock()
-            .get(uri)
-            .map(|d| (d.version, d.kind, d.input()))
+        self.lock().get(uri).map(|d| (d.version, d.kind, d.input()))
     }
 
     /// The text of a document as the rope holds it, and as its tree holds it (`.ab` files).
@@ -200,6 +200,9 @@ mod tests {
         };
         doc.apply_change(&change, Encoding::Utf16);
         assert!(doc.rope.to_string().ends_with("}\n// end"));
-        assert_eq!(doc.tree_text().map(str::to_owned), Some(doc.rope.to_string()));
+        assert_eq!(
+            doc.tree_text().map(str::to_owned),
+            Some(doc.rope.to_string())
+        );
     }
 }

@@ -116,6 +116,9 @@ mod tests {
             index: &index,
             encoding: Encoding::Utf16,
         };
-        assert_eq!(lines.position(text.find('b').unwrap_or(0)), Position::new(0, 4));
+        assert_eq!(
+            lines.position(text.find('b').unwrap_or(0)),
+            Position::new(0, 4)
+        );
     }
 }

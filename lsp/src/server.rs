@@ -123,7 +123,11 @@ impl Server {
                 result
             }
             Err(err) => {
-                let what = if err.is_panic() { "panicked" } else { "was cancelled" };
+                let what = if err.is_panic() {
+                    "panicked"
+                } else {
+                    "was cancelled"
+                };
                 let message = format!("the request {what}; the server goes on");
                 self.client.log_message(MessageType::ERROR, &message).await;
                 Err(Error {
@@ -287,7 +291,10 @@ impl LanguageServer for Server {
                 )),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(
-                        [".", "=", ":", "<", " ", "{"].iter().map(|s| s.to_string()).collect(),
+                        [".", "=", ":", "<", " ", "{"]
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect(),
                     ),
                     resolve_provider: Some(true),
                     ..CompletionOptions::default()

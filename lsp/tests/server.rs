@@ -21,7 +21,10 @@ struct TestClient {
 
 async fn write_message(writer: &mut DuplexStream, body: &str) {
     let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-    writer.write_all(frame.as_bytes()).await.expect("the server reads");
+    writer
+        .write_all(frame.as_bytes())
+        .await
+        .expect("the server reads");
 }
 
 impl TestClient {
@@ -79,7 +82,10 @@ impl TestClient {
                     }
                     (Some(id), None) => {
                         if let Some(sender) = id.as_i64().and_then(|id| {
-                            pending_reader.try_lock().ok().and_then(|mut p| p.remove(&id))
+                            pending_reader
+                                .try_lock()
+                                .ok()
+                                .and_then(|mut p| p.remove(&id))
                         }) {
                             let _ = sender.send(message);
                         } else if let Some(id) = id.as_i64() {
@@ -243,7 +249,9 @@ async fn every_feature_answers() {
         .await;
     let diagnostics = client.diagnostics(URI, Some(2)).await;
     assert!(
-        diagnostics.iter().any(|d| d["code"] == "variable-type-mismatch" || d["code"] == "type-mismatch"),
+        diagnostics
+            .iter()
+            .any(|d| d["code"] == "variable-type-mismatch" || d["code"] == "type-mismatch"),
         "{diagnostics:?}"
     );
     client
@@ -255,49 +263,120 @@ async fn every_feature_answers() {
     assert!(client.diagnostics(URI, Some(3)).await.is_empty());
 
     let hover = client.request("textDocument/hover", doc_pos(9, 35)).await;
-    assert!(hover["result"]["contents"]["value"].as_str().unwrap_or("").contains("out find.files"), "{hover}");
-    let definition = client.request("textDocument/definition", doc_pos(9, 29)).await;
-    assert_eq!(definition["result"]["range"]["start"], pos(3, 8), "{definition}");
+    assert!(
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("out find.files"),
+        "{hover}"
+    );
+    let definition = client
+        .request("textDocument/definition", doc_pos(9, 29))
+        .await;
+    assert_eq!(
+        definition["result"]["range"]["start"],
+        pos(3, 8),
+        "{definition}"
+    );
     let references = client
         .request("textDocument/references", json!({"textDocument": {"uri": URI}, "position": pos(3, 9), "context": {"includeDeclaration": true}}))
         .await;
-    assert_eq!(references["result"].as_array().map(Vec::len), Some(2), "{references}");
-    let highlights = client.request("textDocument/documentHighlight", doc_pos(3, 9)).await;
+    assert_eq!(
+        references["result"].as_array().map(Vec::len),
+        Some(2),
+        "{references}"
+    );
+    let highlights = client
+        .request("textDocument/documentHighlight", doc_pos(3, 9))
+        .await;
     assert_eq!(highlights["result"].as_array().map(Vec::len), Some(2));
     let rename = client
-        .request("textDocument/rename", json!({"textDocument": {"uri": URI}, "position": pos(3, 9), "newName": "sources"}))
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": URI}, "position": pos(3, 9), "newName": "sources"}),
+        )
         .await;
-    assert_eq!(rename["result"]["changes"][URI].as_array().map(Vec::len), Some(2), "{rename}");
-    let prepare = client.request("textDocument/prepareRename", doc_pos(3, 20)).await;
-    assert!(prepare["error"].is_object(), "a block kind cannot be renamed: {prepare}");
+    assert_eq!(
+        rename["result"]["changes"][URI].as_array().map(Vec::len),
+        Some(2),
+        "{rename}"
+    );
+    let prepare = client
+        .request("textDocument/prepareRename", doc_pos(3, 20))
+        .await;
+    assert!(
+        prepare["error"].is_object(),
+        "a block kind cannot be renamed: {prepare}"
+    );
 
-    let completion = client.request("textDocument/completion", doc_pos(9, 33)).await;
+    let completion = client
+        .request("textDocument/completion", doc_pos(9, 33))
+        .await;
     let labels: Vec<&str> = completion["result"]
         .as_array()
         .map(|items| items.iter().filter_map(|i| i["label"].as_str()).collect())
         .unwrap_or_default();
     assert!(labels.contains(&"files"), "{completion}");
 
-    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": URI}})).await;
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
     assert_eq!(symbols["result"][0]["name"], "W");
-    assert_eq!(symbols["result"][0]["children"].as_array().map(Vec::len), Some(3));
-    let workspace = client.request("workspace/symbol", json!({"query": "filter"})).await;
-    assert!(workspace["result"].as_array().is_some_and(|s| !s.is_empty()), "{workspace}");
-    let folds = client.request("textDocument/foldingRange", json!({"textDocument": {"uri": URI}})).await;
-    assert!(folds["result"].as_array().is_some_and(|f| f.len() >= 3), "{folds}");
+    assert_eq!(
+        symbols["result"][0]["children"].as_array().map(Vec::len),
+        Some(3)
+    );
+    let workspace = client
+        .request("workspace/symbol", json!({"query": "filter"}))
+        .await;
+    assert!(
+        workspace["result"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "{workspace}"
+    );
+    let folds = client
+        .request(
+            "textDocument/foldingRange",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
+    assert!(
+        folds["result"].as_array().is_some_and(|f| f.len() >= 3),
+        "{folds}"
+    );
     let selection = client
-        .request("textDocument/selectionRange", json!({"textDocument": {"uri": URI}, "positions": [pos(9, 9)]}))
+        .request(
+            "textDocument/selectionRange",
+            json!({"textDocument": {"uri": URI}, "positions": [pos(9, 9)]}),
+        )
         .await;
     assert!(selection["result"][0]["parent"].is_object(), "{selection}");
-    let tokens = client.request("textDocument/semanticTokens/full", json!({"textDocument": {"uri": URI}})).await;
+    let tokens = client
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
     let id = tokens["result"]["resultId"].clone();
-    assert!(tokens["result"]["data"].as_array().is_some_and(|d| d.len() > 50));
+    assert!(tokens["result"]["data"]
+        .as_array()
+        .is_some_and(|d| d.len() > 50));
     let delta = client
-        .request("textDocument/semanticTokens/full/delta", json!({"textDocument": {"uri": URI}, "previousResultId": id}))
+        .request(
+            "textDocument/semanticTokens/full/delta",
+            json!({"textDocument": {"uri": URI}, "previousResultId": id}),
+        )
         .await;
     assert_eq!(delta["result"]["edits"], json!([]), "{delta}");
     let hints = client
-        .request("textDocument/inlayHint", json!({"textDocument": {"uri": URI}, "range": {"start": pos(0, 0), "end": pos(20, 0)}}))
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": URI}, "range": {"start": pos(0, 0), "end": pos(20, 0)}}),
+        )
         .await;
     let labels: Vec<&str> = hints["result"]
         .as_array()
@@ -305,22 +384,44 @@ async fn every_feature_answers() {
         .unwrap_or_default();
     assert_eq!(labels, vec![": List[Path]", "<- var marker"], "{hints}");
     let formatting = client
-        .request("textDocument/formatting", json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}))
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
         .await;
-    assert_eq!(formatting["result"], json!([]), "already canonical: {formatting}");
+    assert_eq!(
+        formatting["result"],
+        json!([]),
+        "already canonical: {formatting}"
+    );
     let actions = client
         .request("textDocument/codeAction", json!({"textDocument": {"uri": URI}, "range": {"start": pos(0, 0), "end": pos(0, 0)}, "context": {"diagnostics": []}}))
         .await;
     assert!(actions.to_string().contains("Convert to JSON"), "{actions}");
-    let graph = client.request("agentblocks/graph", json!({"textDocument": {"uri": URI}})).await;
-    assert_eq!(graph["result"]["blocks"].as_array().map(Vec::len), Some(2), "{graph}");
+    let graph = client
+        .request("agentblocks/graph", json!({"textDocument": {"uri": URI}}))
+        .await;
+    assert_eq!(
+        graph["result"]["blocks"].as_array().map(Vec::len),
+        Some(2),
+        "{graph}"
+    );
     assert_eq!(graph["result"]["connections"][0]["valid"], true);
     let moved = client
-        .request("agentblocks/moveBlock", json!({"textDocument": {"uri": URI}, "block": "find", "x": 5, "y": 6}))
+        .request(
+            "agentblocks/moveBlock",
+            json!({"textDocument": {"uri": URI}, "block": "find", "x": 5, "y": 6}),
+        )
         .await;
-    assert_eq!(moved["result"]["changes"][URI][0]["newText"], "at (5, 6)", "{moved}");
+    assert_eq!(
+        moved["result"]["changes"][URI][0]["newText"], "at (5, 6)",
+        "{moved}"
+    );
     client
-        .notify("workspace/didChangeConfiguration", json!({"settings": {"agentblocks": {"pythonPath": "python3"}}}))
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"agentblocks": {"pythonPath": "python3"}}}),
+        )
         .await;
 }
 
@@ -336,7 +437,9 @@ async fn a_thousand_edits_fired_without_waiting_arrive_in_order() {
         let line = text.lines().count() as u32 - 1;
         let (change, new_text) = if i % 7 == 6 {
             let start = text.find("\n  var").map_or(0, |s| s + 1);
-            let end = text[start..].find('\n').map_or(text.len(), |e| start + e + 1);
+            let end = text[start..]
+                .find('\n')
+                .map_or(text.len(), |e| start + e + 1);
             let before = text[..start].lines().count() as u32;
             (
                 json!({"range": {"start": pos(before, 0), "end": pos(before + 1, 0)}, "text": ""}),
@@ -359,7 +462,12 @@ async fn a_thousand_edits_fired_without_waiting_arrive_in_order() {
             .await;
     }
     // A request after the edits is answered after them; then the texts must agree.
-    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": URI}})).await;
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
     assert!(symbols["result"].is_array());
     let (rope, tree) = client.documents.texts(URI).expect("the document is open");
     assert_eq!(rope, text);
@@ -376,17 +484,26 @@ async fn bad_requests_get_errors_and_the_server_goes_on() {
     let unknown = client.request("agentblocks/nope", json!({})).await;
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
     // Malformed parameters.
-    let malformed = client.request("textDocument/hover", json!({"textDocument": 3})).await;
+    let malformed = client
+        .request("textDocument/hover", json!({"textDocument": 3}))
+        .await;
     assert_eq!(malformed["error"]["code"], -32602, "{malformed}");
     // A document never opened.
     let unopened = client
-        .request("textDocument/hover", json!({"textDocument": {"uri": "file:///nowhere.ab"}, "position": pos(0, 0)}))
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": "file:///nowhere.ab"}, "position": pos(0, 0)}),
+        )
         .await;
     assert!(unopened["error"].is_object(), "{unopened}");
     // Positions past the end are clamped.
-    let far = client.request("textDocument/completion", doc_pos(9_999, 9_999)).await;
+    let far = client
+        .request("textDocument/completion", doc_pos(9_999, 9_999))
+        .await;
     assert!(far["result"].is_array(), "{far}");
-    let far = client.request("textDocument/hover", doc_pos(3, 9_999)).await;
+    let far = client
+        .request("textDocument/hover", doc_pos(3, 9_999))
+        .await;
     assert!(far.get("error").is_none(), "{far}");
     // Edits racing requests: fire both, every request is answered.
     let mut waiting = Vec::new();
@@ -398,8 +515,18 @@ async fn bad_requests_get_errors_and_the_server_goes_on() {
                     {"range": {"start": pos(1, 0), "end": pos(1, 0)}, "text": "  // x\n"}]}),
             )
             .await;
-        waiting.push(client.start_request("textDocument/hover", doc_pos(i as u32 % 20, 5)).await.1);
-        waiting.push(client.start_request("agentblocks/graph", json!({"textDocument": {"uri": URI}})).await.1);
+        waiting.push(
+            client
+                .start_request("textDocument/hover", doc_pos(i as u32 % 20, 5))
+                .await
+                .1,
+        );
+        waiting.push(
+            client
+                .start_request("agentblocks/graph", json!({"textDocument": {"uri": URI}}))
+                .await
+                .1,
+        );
     }
     for rx in waiting {
         let answer = tokio::time::timeout(Duration::from_secs(20), rx)
@@ -416,11 +543,21 @@ async fn bad_requests_get_errors_and_the_server_goes_on() {
         )
         .await;
     let formatting = client
-        .request("textDocument/formatting", json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}))
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
         .await;
-    assert!(formatting["error"]["message"].as_str().is_some_and(|m| m.contains("syntax")), "{formatting}");
+    assert!(
+        formatting["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("syntax")),
+        "{formatting}"
+    );
     // Still serving.
-    let graph = client.request("agentblocks/graph", json!({"textDocument": {"uri": URI}})).await;
+    let graph = client
+        .request("agentblocks/graph", json!({"textDocument": {"uri": URI}}))
+        .await;
     assert_eq!(graph["result"]["hasErrors"], true, "{graph}");
     let shutdown = client.request("shutdown", Value::Null).await;
     assert!(shutdown.get("error").is_none(), "{shutdown}");

@@ -59,11 +59,18 @@ pub fn graph(ctx: &Ctx, analysis: &Analysis) -> ext::GraphResult {
 }
 
 /// The edit that moves a block (`null` when there is no such block).
-pub fn move_block(ctx: &Ctx, analysis: &Analysis, params: &ext::MoveBlockParams) -> Option<WorkspaceEdit> {
+pub fn move_block(
+    ctx: &Ctx,
+    analysis: &Analysis,
+    params: &ext::MoveBlockParams,
+) -> Option<WorkspaceEdit> {
     let lines = ctx.lines(analysis);
     let edit = graph::move_block(analysis, &params.block, params.x, params.y)?;
     Some(WorkspaceEdit {
-        changes: Some(HashMap::from([(ctx.uri.clone(), vec![text_edit(&lines, &edit)])])),
+        changes: Some(HashMap::from([(
+            ctx.uri.clone(),
+            vec![text_edit(&lines, &edit)],
+        )])),
         ..WorkspaceEdit::default()
     })
 }

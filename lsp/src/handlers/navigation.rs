@@ -12,7 +12,11 @@ use tower_lsp_server::lsp_types::{
 use super::{text_edit, Ctx};
 
 /// Go to definition.
-pub fn definition(ctx: &Ctx, analysis: &Analysis, position: Position) -> Option<GotoDefinitionResponse> {
+pub fn definition(
+    ctx: &Ctx,
+    analysis: &Analysis,
+    position: Position,
+) -> Option<GotoDefinitionResponse> {
     let lines = ctx.lines(analysis);
     let spans = goto_definition::goto_definition(analysis, lines.offset(position));
     let locations: Vec<Location> = spans
@@ -21,13 +25,21 @@ pub fn definition(ctx: &Ctx, analysis: &Analysis, position: Position) -> Option<
         .collect();
     match locations.len() {
         0 => None,
-        1 => locations.into_iter().next().map(GotoDefinitionResponse::Scalar),
+        1 => locations
+            .into_iter()
+            .next()
+            .map(GotoDefinitionResponse::Scalar),
         _ => Some(GotoDefinitionResponse::Array(locations)),
     }
 }
 
 /// Find references.
-pub fn references(ctx: &Ctx, analysis: &Analysis, position: Position, include_declaration: bool) -> Vec<Location> {
+pub fn references(
+    ctx: &Ctx,
+    analysis: &Analysis,
+    position: Position,
+    include_declaration: bool,
+) -> Vec<Location> {
     let lines = ctx.lines(analysis);
     references::find_references(analysis, lines.offset(position), include_declaration)
         .into_iter()
@@ -52,7 +64,11 @@ pub fn highlights(ctx: &Ctx, analysis: &Analysis, position: Position) -> Vec<Doc
 }
 
 /// Prepare rename: the name's range, or an error saying why it cannot be renamed.
-pub fn prepare_rename(ctx: &Ctx, analysis: &Analysis, position: Position) -> Result<Option<PrepareRenameResponse>> {
+pub fn prepare_rename(
+    ctx: &Ctx,
+    analysis: &Analysis,
+    position: Position,
+) -> Result<Option<PrepareRenameResponse>> {
     let lines = ctx.lines(analysis);
     match rename::prepare_rename(analysis, lines.offset(position)) {
         Ok(span) => Ok(Some(PrepareRenameResponse::Range(lines.range(span)))),
@@ -61,7 +77,12 @@ pub fn prepare_rename(ctx: &Ctx, analysis: &Analysis, position: Position) -> Res
 }
 
 /// Rename: one workspace edit for the document.
-pub fn rename(ctx: &Ctx, analysis: &Analysis, position: Position, new_name: &str) -> Result<Option<WorkspaceEdit>> {
+pub fn rename(
+    ctx: &Ctx,
+    analysis: &Analysis,
+    position: Position,
+    new_name: &str,
+) -> Result<Option<WorkspaceEdit>> {
     let lines = ctx.lines(analysis);
     let edits = rename::rename(analysis, lines.offset(position), new_name)
         .map_err(|rename::RenameError(message)| Error::invalid_params(message))?;

@@ -46,7 +46,13 @@ pub fn encode(ctx: &Ctx, analysis: &Analysis) -> Vec<u32> {
                 } else {
                     position.character
                 };
-                data.extend([delta_line, delta_start, length, token.ty.index(), token.modifiers]);
+                data.extend([
+                    delta_line,
+                    delta_start,
+                    length,
+                    token.ty.index(),
+                    token.modifiers,
+                ]);
                 prev_line = position.line;
                 prev_start = position.character;
             }

@@ -24,14 +24,24 @@ pub fn document_symbols(ctx: &Ctx, analysis: &Analysis) -> Vec<DocumentSymbol> {
     fn convert(lines: &Lines, symbol: symbols::DocumentSymbol) -> DocumentSymbol {
         #[allow(deprecated)]
         DocumentSymbol {
-            name: if symbol.name.is_empty() { "_".into() } else { symbol.name },
+            name: if symbol.name.is_empty() {
+                "_".into()
+            } else {
+                symbol.name
+            },
             detail: symbol.detail,
             kind: kind(symbol.kind),
             tags: None,
             deprecated: None,
             range: lines.range(symbol.span),
             selection_range: lines.range(symbol.selection_span),
-            children: Some(symbol.children.into_iter().map(|c| convert(lines, c)).collect()),
+            children: Some(
+                symbol
+                    .children
+                    .into_iter()
+                    .map(|c| convert(lines, c))
+                    .collect(),
+            ),
         }
     }
     symbols::document_symbols(analysis)
@@ -41,7 +51,12 @@ pub fn document_symbols(ctx: &Ctx, analysis: &Analysis) -> Vec<DocumentSymbol> {
 }
 
 /// The symbols of one file that match a workspace query.
-pub fn workspace_symbols(uri: &Uri, analysis: &Analysis, encoding: Encoding, query: &str) -> Vec<SymbolInformation> {
+pub fn workspace_symbols(
+    uri: &Uri,
+    analysis: &Analysis,
+    encoding: Encoding,
+    query: &str,
+) -> Vec<SymbolInformation> {
     let lines = Lines {
         text: analysis.text(),
         index: analysis.line_index(),
