@@ -7,9 +7,9 @@
 
 #![warn(missing_docs)]
 
-pub mod convert;
 pub mod catalog;
 pub mod check;
+pub mod convert;
 pub mod diagnostic;
 pub mod ide;
 pub mod json;

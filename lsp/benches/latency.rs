@@ -114,7 +114,10 @@ async fn main() {
 
     // didChange -> publishDiagnostics: type one character into a block's property, alternately
     // inserting and deleting it.
-    let line = text.lines().position(|l| l.contains("pattern = \"fn main\"")).unwrap_or(0) as u32;
+    let line = text
+        .lines()
+        .position(|l| l.contains("pattern = \"fn main\""))
+        .unwrap_or(0) as u32;
     let mut samples = Vec::new();
     for version in 2..42i64 {
         let change = if version % 2 == 0 {
@@ -134,7 +137,10 @@ async fn main() {
     }
     summary("didChange -> publishDiagnostics", samples);
 
-    let connection_line = text.lines().position(|l| l.contains("<- b2500.files")).unwrap_or(0) as u32;
+    let connection_line = text
+        .lines()
+        .position(|l| l.contains("<- b2500.files"))
+        .unwrap_or(0) as u32;
     for (name, method, character) in [
         ("completion after `b2500.`", "textDocument/completion", 31),
         ("hover on a connection's port", "textDocument/hover", 33),

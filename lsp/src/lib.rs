@@ -10,6 +10,7 @@
 pub mod config;
 pub mod documents;
 pub mod ext;
+pub mod framing;
 pub mod handlers;
 pub mod position;
 pub mod server;
@@ -37,7 +38,9 @@ pub fn service_with(
 /// Serves LSP on standard input and output until the client exits.
 pub async fn run_stdio() {
     let (service, socket) = service();
-    tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+    let (input, filtered) = tokio::io::duplex(1 << 20);
+    tokio::spawn(framing::filter(tokio::io::stdin(), input));
+    tower_lsp_server::Server::new(filtered, tokio::io::stdout(), socket)
         .serve(service)
         .await;
 }

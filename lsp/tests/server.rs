@@ -37,9 +37,10 @@ impl TestClient {
             documents = Some(server.documents());
             server
         });
-        tokio::spawn(
-            tower_lsp_server::Server::new(server_read, server_write, socket).serve(service),
-        );
+        // The same guard as `run_stdio` puts in front of the transport.
+        let (filter_in, filtered) = tokio::io::duplex(1 << 20);
+        tokio::spawn(agentblocks_lsp::framing::filter(server_read, filter_in));
+        tokio::spawn(tower_lsp_server::Server::new(filtered, server_write, socket).serve(service));
         let (reader, writer) = tokio::io::split(client_end);
         // The writer half is only used by the test; keep the duplex end by re-joining.
         let writer = reader.unsplit(writer);
@@ -488,6 +489,8 @@ async fn bad_requests_get_errors_and_the_server_goes_on() {
         .request("textDocument/hover", json!({"textDocument": 3}))
         .await;
     assert_eq!(malformed["error"]["code"], -32602, "{malformed}");
+    // Not JSON at all: answered with an error, and the server goes on.
+    client.send_raw("{ this is not json").await;
     // A document never opened.
     let unopened = client
         .request(
