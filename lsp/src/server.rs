@@ -515,7 +515,7 @@ impl LanguageServer for Server {
         let open: Vec<String> = self.documents.lock().keys().cloned().collect();
         for uri in open {
             if let Some((_, _, input)) = self.documents.snapshot(&uri) {
-                files.insert(uri, Arc::new((*input.run()).clone()));
+                files.insert(uri, input.run());
             }
         }
         let encoding = self.encoding();
