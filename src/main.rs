@@ -96,6 +96,8 @@ enum Command {
         /// The template block's id.
         block: String,
     },
+    /// Run the language server on standard input and output (LSP 3.17).
+    Lsp,
     /// Convert between `.ab` text and `.agentblocks` JSON, losslessly.
     Convert {
         /// The workflow to convert; its extension says its kind.
@@ -157,6 +159,16 @@ fn main() -> ExitCode {
         } => commands::runs::run(&workspace, id, json),
         Command::Expand { file, block } => commands::expand::run(&file, &block),
         Command::Fmt { files, check } => commands::fmt::run(&files, check),
+        Command::Lsp => match tokio::runtime::Runtime::new() {
+            Ok(runtime) => {
+                runtime.block_on(agentblocks_lsp::run_stdio());
+                Status::Success
+            }
+            Err(err) => {
+                report_error(format!("cannot start the language server: {err}"));
+                Status::Usage
+            }
+        },
         Command::Convert { input, output, to } => {
             let to = to.map(|t| match t {
                 Target::Dsl => agentblocks_dsl::convert::FileKind::Dsl,

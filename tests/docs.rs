@@ -34,7 +34,15 @@ fn language_reference_examples_parse() {
                 .find(|l| !l.trim_start().starts_with("//"))
                 .unwrap_or("");
             let word = first.split_whitespace().next().unwrap_or("");
-            let in_block = ["in", "out", "optional", "required", "param", "placeholder", "code"];
+            let in_block = [
+                "in",
+                "out",
+                "optional",
+                "required",
+                "param",
+                "placeholder",
+                "code",
+            ];
             if e.contains("workflow") {
                 e.clone()
             } else if in_block.contains(&word) {

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod check;
 pub mod convert;
 pub mod diagnostic;
+pub mod ide;
 pub mod json;
 pub mod line_index;
 pub mod model;

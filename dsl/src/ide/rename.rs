@@ -1,0 +1,141 @@
+//! Rename a block id, a port, a variable or a type, and every connection and reference to it.
+
+use crate::diagnostic::TextEdit;
+use crate::model::Span;
+
+use super::resolve::{references, symbol_at, Symbol};
+use super::{dsl_name, Analysis, FileKind};
+
+/// Why a rename cannot be done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenameError(pub String);
+
+/// The span of the name that would be renamed at `offset`, if it can be.
+pub fn prepare_rename(analysis: &Analysis, offset: usize) -> Result<Span, RenameError> {
+    match symbol_at(analysis, offset) {
+        Some((Symbol::BlockKind { .. } | Symbol::Property { .. }, _)) => Err(RenameError(
+            "only block ids, ports, variables and types can be renamed".into(),
+        )),
+        Some((Symbol::Type { name }, _))
+            if crate::types::SCALAR_TYPES.contains(&name.as_str())
+                || crate::types::TYPE_CONSTRUCTORS
+                    .iter()
+                    .any(|(n, _)| *n == name) =>
+        {
+            Err(RenameError(format!("`{name}` is a built-in type")))
+        }
+        Some((_, span)) => Ok(span),
+        None => Err(RenameError("no block, port, variable or type here".into())),
+    }
+}
+
+/// The edits that rename the symbol at `offset` to `new_name` everywhere in the file.
+pub fn rename(
+    analysis: &Analysis,
+    offset: usize,
+    new_name: &str,
+) -> Result<Vec<TextEdit>, RenameError> {
+    prepare_rename(analysis, offset)?;
+    let Some((symbol, _)) = symbol_at(analysis, offset) else {
+        return Err(RenameError("no block, port, variable or type here".into()));
+    };
+    if new_name.is_empty() {
+        return Err(RenameError("the new name is empty".into()));
+    }
+    let is_type = matches!(symbol, Symbol::Type { .. });
+    if is_type && !crate::types::is_identifier(new_name) {
+        return Err(RenameError(format!(
+            "`{new_name}` is not an identifier, which a type name must be"
+        )));
+    }
+    let edits = references(analysis, &symbol)
+        .into_iter()
+        .map(|reference| {
+            let written = analysis.slice(reference.span);
+            let quoted = written.starts_with('"');
+            let new_text = match analysis.kind() {
+                // A type name inside a type, or a name in JSON: always a bare word or a string.
+                _ if is_type && !(reference.is_definition && quoted) => new_name.to_owned(),
+                FileKind::Json => serde_json::Value::String(new_name.to_owned()).to_string(),
+                FileKind::Dsl => dsl_name(new_name),
+            };
+            TextEdit {
+                span: reference.span,
+                new_text,
+            }
+        })
+        .collect();
+    Ok(edits)
+}
+
+/// Applies non-overlapping edits to a text (a helper for clients and tests).
+pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
+    let mut edits: Vec<&TextEdit> = edits.iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    let mut out = text.to_owned();
+    for edit in edits {
+        if edit.span.start <= edit.span.end
+            && edit.span.end <= out.len()
+            && out.is_char_boundary(edit.span.start)
+            && out.is_char_boundary(edit.span.end)
+        {
+            out.replace_range(edit.span.start..edit.span.end, &edit.new_text);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ide::fixture::analysis;
+
+    fn check(src: &str, new_name: &str, expected: &str) {
+        let (analysis, offset) = analysis(src);
+        let edits = rename(&analysis, offset, new_name).expect("renames");
+        assert_eq!(apply_edits(analysis.text(), &edits), expected);
+        // The renamed workflow has no new diagnostics.
+        let after = Analysis::new(FileKind::Dsl, expected);
+        assert_eq!(
+            after.diagnostics().len(),
+            analysis.diagnostics().len(),
+            "{:?}",
+            after.diagnostics()
+        );
+    }
+
+    #[test]
+    fn block_id_updates_connections() {
+        check(
+            "workflow {\n  block a$0 = python {\n    out x: String\n  }\n  block b = python {\n    in y: String <- a.x\n  }\n  connect a.x -> b.z\n}\n",
+            "source",
+            "workflow {\n  block source = python {\n    out x: String\n  }\n  block b = python {\n    in y: String <- source.x\n  }\n  connect source.x -> b.z\n}\n",
+        );
+    }
+
+    #[test]
+    fn port_from_a_connection_and_quoting() {
+        check(
+            "workflow {\n  block a = python {\n    out x: String\n  }\n  block b = python {\n    in y: String <- a.x$0\n  }\n}\n",
+            "in",
+            "workflow {\n  block a = python {\n    out \"in\": String\n  }\n  block b = python {\n    in y: String <- a.\"in\"\n  }\n}\n",
+        );
+    }
+
+    #[test]
+    fn type_everywhere() {
+        check(
+            "workflow {\n  type F$0 = {a: String}\n  block a = python {\n    out x: List[F]\n  }\n  block b = python {\n    in y: List[F] <- a.x\n  }\n}\n",
+            "Finding",
+            "workflow {\n  type Finding = {a: String}\n  block a = python {\n    out x: List[Finding]\n  }\n  block b = python {\n    in y: List[Finding] <- a.x\n  }\n}\n",
+        );
+    }
+
+    #[test]
+    fn refuses_keywords_and_builtins() {
+        let (a, offset) = analysis("workflow {\n  block a = pyt$0hon {\n  }\n}\n");
+        assert!(rename(&a, offset, "x").is_err());
+        let (a, offset) = analysis("workflow {\n  var v: Str$0ing\n}\n");
+        assert!(rename(&a, offset, "x").is_err());
+    }
+}

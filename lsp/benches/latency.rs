@@ -1,0 +1,162 @@
+//! Latency of the language server on a generated 5,000-block workflow, through the real
+//! service (in process): `didChange` -> `publishDiagnostics`, completion and hover (median and
+//! 95th percentile), and resident memory after opening.
+//!
+//! `cargo bench -p agentblocks-lsp --bench latency` prints the figures.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{json, Value};
+use tower::{Service, ServiceExt};
+use tower_lsp_server::jsonrpc::Request;
+
+/// The same generator as the language benchmark: a chain of Python and visual blocks.
+fn generated_workflow(n: usize) -> String {
+    let mut text = String::from("workflow \"Generated\" {\n  var limit: Integer = 10\n\n");
+    text.push_str("  block b0 = find_files \"Find\" at (0, 0) {\n    directory = \"./src\"\n    patterns = [\"*.rs\", \"*.toml\"]\n    out files: List[Path]\n  }\n");
+    for i in 1..n {
+        let prev = i - 1;
+        if i % 2 == 0 {
+            text.push_str(&format!(
+                "\n  block b{i} = python \"Step {i}\" at ({}, {}) {{\n    in files: List[Path] <- b{prev}.files\n    optional in limit: Integer = 10\n    out files: List[Path]\n    code ```\n      files = [f for f in files if f.suffix == \".rs\"][:limit]\n      ```\n  }}\n",
+                i * 10,
+                i * 20
+            ));
+        } else {
+            text.push_str(&format!(
+                "\n  block b{i} = filter_content \"Filter {i}\" at ({}, {}) {{\n    pattern = \"fn main\"\n    in files: List[Path] <- b{prev}.files\n    out files: List[Path]\n  }}\n",
+                i * 10,
+                i * 20
+            ));
+        }
+    }
+    text.push_str("}\n");
+    text
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn summary(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{name:<34} median {:>8.2} ms   p95 {:>8.2} ms   (n = {})",
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.95).as_secs_f64() * 1e3,
+        samples.len()
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let text = generated_workflow(5_000);
+    let uri = "file:///bench/generated.ab";
+    let (mut service, socket) = agentblocks_lsp::service();
+    let (diag_tx, mut diag_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    tokio::spawn(socket.for_each(move |message| {
+        let diag_tx = diag_tx.clone();
+        async move {
+            if message.method() == "textDocument/publishDiagnostics" {
+                let version = message
+                    .params()
+                    .and_then(|p| p.get("version"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(-1);
+                let _ = diag_tx.send(version);
+            }
+        }
+    }));
+    let mut id = 0i64;
+    let mut call = |method: &'static str, params: Value, notification: bool| {
+        id += 1;
+        let builder = Request::build(method).params(params);
+        if notification {
+            builder.finish()
+        } else {
+            builder.id(id).finish()
+        }
+    };
+    let init = call("initialize", json!({"capabilities": {}}), false);
+    let _ = service.ready().await.expect("ready").call(init).await;
+    let _ = service
+        .ready()
+        .await
+        .expect("ready")
+        .call(call("initialized", json!({}), true))
+        .await;
+
+    let before = rss_mb();
+    let started = Instant::now();
+    let open = call(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "agentblocks", "version": 1, "text": text}}),
+        true,
+    );
+    let _ = service.ready().await.expect("ready").call(open).await;
+    while diag_rx.recv().await != Some(1) {}
+    println!(
+        "open 5,000 blocks ({} KB) -> diagnostics: {:.1} ms; RSS {:.1} MB -> {:.1} MB",
+        text.len() / 1024,
+        started.elapsed().as_secs_f64() * 1e3,
+        before,
+        rss_mb()
+    );
+
+    // didChange -> publishDiagnostics: type one character into a block's property, alternately
+    // inserting and deleting it.
+    let line = text
+        .lines()
+        .position(|l| l.contains("pattern = \"fn main\""))
+        .unwrap_or(0) as u32;
+    let mut samples = Vec::new();
+    for version in 2..42i64 {
+        let change = if version % 2 == 0 {
+            json!({"range": {"start": {"line": line, "character": 16}, "end": {"line": line, "character": 16}}, "text": "x"})
+        } else {
+            json!({"range": {"start": {"line": line, "character": 16}, "end": {"line": line, "character": 17}}, "text": ""})
+        };
+        let started = Instant::now();
+        let note = call(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
+            true,
+        );
+        let _ = service.ready().await.expect("ready").call(note).await;
+        while diag_rx.recv().await != Some(version) {}
+        samples.push(started.elapsed());
+    }
+    summary("didChange -> publishDiagnostics", samples);
+
+    let connection_line = text
+        .lines()
+        .position(|l| l.contains("<- b2500.files"))
+        .unwrap_or(0) as u32;
+    for (name, method, character) in [
+        ("completion after `b2500.`", "textDocument/completion", 31),
+        ("hover on a connection's port", "textDocument/hover", 33),
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..60 {
+            let request = call(
+                method,
+                json!({"textDocument": {"uri": uri}, "position": {"line": connection_line, "character": character}}),
+                false,
+            );
+            let started = Instant::now();
+            let response = service.ready().await.expect("ready").call(request).await;
+            samples.push(started.elapsed());
+            assert!(matches!(response, Ok(Some(_))));
+        }
+        summary(name, samples);
+    }
+}

@@ -1,0 +1,567 @@
+//! In-process tests of the language server over its real JSON-RPC transport (in-memory pipes):
+//! every feature, ordering of 1,000 edits fired without waiting, and bad input.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentblocks_lsp::documents::Documents;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+/// A test client speaking JSON-RPC to the server over in-memory pipes.
+struct TestClient {
+    writer: Mutex<DuplexStream>,
+    pending: Arc<Mutex<HashMap<i64, oneshot::Sender<Value>>>>,
+    notifications: Mutex<mpsc::UnboundedReceiver<Value>>,
+    next_id: std::sync::atomic::AtomicI64,
+    documents: Arc<Documents>,
+}
+
+async fn write_message(writer: &mut DuplexStream, body: &str) {
+    let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+    writer
+        .write_all(frame.as_bytes())
+        .await
+        .expect("the server reads");
+}
+
+impl TestClient {
+    async fn start() -> TestClient {
+        let (client_end, server_end) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server_end);
+        let mut documents = None;
+        let (service, socket) = agentblocks_lsp::service_with(|client| {
+            let server = agentblocks_lsp::Server::new(client);
+            documents = Some(server.documents());
+            server
+        });
+        // The same guard as `run_stdio` puts in front of the transport.
+        let (filter_in, filtered) = tokio::io::duplex(1 << 20);
+        tokio::spawn(agentblocks_lsp::framing::filter(server_read, filter_in));
+        tokio::spawn(tower_lsp_server::Server::new(filtered, server_write, socket).serve(service));
+        let (reader, writer) = tokio::io::split(client_end);
+        // The writer half is only used by the test; keep the duplex end by re-joining.
+        let writer = reader.unsplit(writer);
+        let (read_end, write_end) = {
+            // Split again with ownership the reader task can take.
+            let (r, w) = tokio::io::split(writer);
+            (r, w)
+        };
+        let pending: Arc<Mutex<HashMap<i64, oneshot::Sender<Value>>>> = Arc::default();
+        let (note_tx, note_rx) = mpsc::unbounded_channel();
+        let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<String>();
+        let pending_reader = pending.clone();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(read_end);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = line.strip_prefix("Content-Length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0u8; length];
+                if reader.read_exact(&mut body).await.is_err() {
+                    return;
+                }
+                let message: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                match (message.get("id"), message.get("method")) {
+                    (Some(id), Some(_)) => {
+                        // A request from the server: answer null.
+                        let reply = json!({"jsonrpc": "2.0", "id": id, "result": null});
+                        let _ = reply_tx.send(reply.to_string());
+                    }
+                    (Some(id), None) => {
+                        if let Some(sender) = id.as_i64().and_then(|id| {
+                            pending_reader
+                                .try_lock()
+                                .ok()
+                                .and_then(|mut p| p.remove(&id))
+                        }) {
+                            let _ = sender.send(message);
+                        } else if let Some(id) = id.as_i64() {
+                            let sender = pending_reader.lock().await.remove(&id);
+                            if let Some(sender) = sender {
+                                let _ = sender.send(message);
+                            }
+                        }
+                    }
+                    _ => {
+                        let _ = note_tx.send(message);
+                    }
+                }
+            }
+        });
+        let writer = Arc::new(Mutex::new(write_end));
+        let reply_writer = writer.clone();
+        tokio::spawn(async move {
+            while let Some(reply) = reply_rx.recv().await {
+                let mut w = reply_writer.lock().await;
+                let frame = format!("Content-Length: {}\r\n\r\n{reply}", reply.len());
+                let _ = w.write_all(frame.as_bytes()).await;
+            }
+        });
+        // The test owns writes through a dedicated duplex wrapper.
+        let (test_end, mut bridge_end) = tokio::io::duplex(1 << 20);
+        tokio::spawn(async move {
+            let mut buffer = vec![0u8; 1 << 16];
+            loop {
+                match bridge_end.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        let mut w = writer.lock().await;
+                        if w.write_all(&buffer[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let client = TestClient {
+            writer: Mutex::new(test_end),
+            pending,
+            notifications: Mutex::new(note_rx),
+            next_id: 1.into(),
+            documents: documents.expect("the service made a server"),
+        };
+        let init = client
+            .request(
+                "initialize",
+                json!({"capabilities": {"textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}}}),
+            )
+            .await;
+        assert!(init["result"]["capabilities"].is_object(), "{init}");
+        client.notify("initialized", json!({})).await;
+        client
+    }
+
+    async fn send_raw(&self, body: &str) {
+        let mut writer = self.writer.lock().await;
+        write_message(&mut writer, body).await;
+    }
+
+    async fn notify(&self, method: &str, params: Value) {
+        let body = json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string();
+        self.send_raw(&body).await;
+    }
+
+    /// Sends a request and returns a receiver for its response.
+    async fn start_request(&self, method: &str, params: Value) -> (i64, oneshot::Receiver<Value>) {
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().await.insert(id, tx);
+        let body =
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
+        self.send_raw(&body).await;
+        (id, rx)
+    }
+
+    async fn request(&self, method: &str, params: Value) -> Value {
+        let (_, rx) = self.start_request(method, params).await;
+        tokio::time::timeout(Duration::from_secs(20), rx)
+            .await
+            .unwrap_or_else(|_| panic!("the server answers `{method}` in time"))
+            .expect("a response")
+    }
+
+    async fn open(&self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "agentblocks", "version": 1, "text": text}}),
+        )
+        .await;
+    }
+
+    /// Waits for diagnostics of `uri` at `version` (or any version when `None`).
+    async fn diagnostics(&self, uri: &str, version: Option<i64>) -> Vec<Value> {
+        let mut notes = self.notifications.lock().await;
+        loop {
+            let note = tokio::time::timeout(Duration::from_secs(20), notes.recv())
+                .await
+                .expect("diagnostics in time")
+                .expect("the server is alive");
+            if note["method"] == "textDocument/publishDiagnostics"
+                && note["params"]["uri"] == uri
+                && version.is_none_or(|v| note["params"]["version"] == v)
+            {
+                return note["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+            }
+        }
+    }
+}
+
+const URI: &str = "file:///tmp/test/flow.ab";
+
+const SRC: &str = "workflow \"W\" {
+  var marker: String = \"x\"
+
+  block find = find_files \"Find\" at (100, 100) {
+    directory = \"src\"
+    out files: List[Path]
+  }
+
+  block filter = python {
+    in files: List[Path] <- find.files
+    in marker: String
+    out kept: List[Path]
+    code ```
+      [f for f in files if marker in f.read_text()]
+      ```
+  }
+}
+";
+
+fn pos(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+fn doc_pos(line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": URI}, "position": pos(line, character)})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_feature_answers() {
+    let client = TestClient::start().await;
+    client.open(URI, SRC).await;
+    assert!(client.diagnostics(URI, Some(1)).await.is_empty());
+
+    // An edit that breaks a type, then its diagnostics.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [
+                {"range": {"start": pos(10, 14), "end": pos(10, 20)}, "text": "Number"}]}),
+        )
+        .await;
+    let diagnostics = client.diagnostics(URI, Some(2)).await;
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["code"] == "variable-type-mismatch" || d["code"] == "type-mismatch"),
+        "{diagnostics:?}"
+    );
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": 3}, "contentChanges": [{"text": SRC}]}),
+        )
+        .await;
+    assert!(client.diagnostics(URI, Some(3)).await.is_empty());
+
+    let hover = client.request("textDocument/hover", doc_pos(9, 35)).await;
+    assert!(
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("out find.files"),
+        "{hover}"
+    );
+    let definition = client
+        .request("textDocument/definition", doc_pos(9, 29))
+        .await;
+    assert_eq!(
+        definition["result"]["range"]["start"],
+        pos(3, 8),
+        "{definition}"
+    );
+    let references = client
+        .request("textDocument/references", json!({"textDocument": {"uri": URI}, "position": pos(3, 9), "context": {"includeDeclaration": true}}))
+        .await;
+    assert_eq!(
+        references["result"].as_array().map(Vec::len),
+        Some(2),
+        "{references}"
+    );
+    let highlights = client
+        .request("textDocument/documentHighlight", doc_pos(3, 9))
+        .await;
+    assert_eq!(highlights["result"].as_array().map(Vec::len), Some(2));
+    let rename = client
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": URI}, "position": pos(3, 9), "newName": "sources"}),
+        )
+        .await;
+    assert_eq!(
+        rename["result"]["changes"][URI].as_array().map(Vec::len),
+        Some(2),
+        "{rename}"
+    );
+    let prepare = client
+        .request("textDocument/prepareRename", doc_pos(3, 20))
+        .await;
+    assert!(
+        prepare["error"].is_object(),
+        "a block kind cannot be renamed: {prepare}"
+    );
+
+    let completion = client
+        .request("textDocument/completion", doc_pos(9, 33))
+        .await;
+    let labels: Vec<&str> = completion["result"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|i| i["label"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(labels.contains(&"files"), "{completion}");
+
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
+    assert_eq!(symbols["result"][0]["name"], "W");
+    assert_eq!(
+        symbols["result"][0]["children"].as_array().map(Vec::len),
+        Some(3)
+    );
+    let workspace = client
+        .request("workspace/symbol", json!({"query": "filter"}))
+        .await;
+    assert!(
+        workspace["result"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "{workspace}"
+    );
+    let folds = client
+        .request(
+            "textDocument/foldingRange",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
+    assert!(
+        folds["result"].as_array().is_some_and(|f| f.len() >= 3),
+        "{folds}"
+    );
+    let selection = client
+        .request(
+            "textDocument/selectionRange",
+            json!({"textDocument": {"uri": URI}, "positions": [pos(9, 9)]}),
+        )
+        .await;
+    assert!(selection["result"][0]["parent"].is_object(), "{selection}");
+    let tokens = client
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
+    let id = tokens["result"]["resultId"].clone();
+    assert!(tokens["result"]["data"]
+        .as_array()
+        .is_some_and(|d| d.len() > 50));
+    let delta = client
+        .request(
+            "textDocument/semanticTokens/full/delta",
+            json!({"textDocument": {"uri": URI}, "previousResultId": id}),
+        )
+        .await;
+    assert_eq!(delta["result"]["edits"], json!([]), "{delta}");
+    let hints = client
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": URI}, "range": {"start": pos(0, 0), "end": pos(20, 0)}}),
+        )
+        .await;
+    let labels: Vec<&str> = hints["result"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|h| h["label"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(labels, vec![": List[Path]", "<- var marker"], "{hints}");
+    let formatting = client
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    assert_eq!(
+        formatting["result"],
+        json!([]),
+        "already canonical: {formatting}"
+    );
+    let actions = client
+        .request("textDocument/codeAction", json!({"textDocument": {"uri": URI}, "range": {"start": pos(0, 0), "end": pos(0, 0)}, "context": {"diagnostics": []}}))
+        .await;
+    assert!(actions.to_string().contains("Convert to JSON"), "{actions}");
+    let graph = client
+        .request("agentblocks/graph", json!({"textDocument": {"uri": URI}}))
+        .await;
+    assert_eq!(
+        graph["result"]["blocks"].as_array().map(Vec::len),
+        Some(2),
+        "{graph}"
+    );
+    assert_eq!(graph["result"]["connections"][0]["valid"], true);
+    let moved = client
+        .request(
+            "agentblocks/moveBlock",
+            json!({"textDocument": {"uri": URI}, "block": "find", "x": 5, "y": 6}),
+        )
+        .await;
+    assert_eq!(
+        moved["result"]["changes"][URI][0]["newText"], "at (5, 6)",
+        "{moved}"
+    );
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"agentblocks": {"pythonPath": "python3"}}}),
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_edits_fired_without_waiting_arrive_in_order() {
+    let client = TestClient::start().await;
+    let mut text = String::from("workflow {\n}\n");
+    client.open(URI, &text).await;
+    let mut version = 1;
+    for i in 0..1_000u32 {
+        version += 1;
+        // Insert a line before the closing brace, sometimes delete the previous one.
+        let line = text.lines().count() as u32 - 1;
+        let (change, new_text) = if i % 7 == 6 {
+            let start = text.find("\n  var").map_or(0, |s| s + 1);
+            let end = text[start..]
+                .find('\n')
+                .map_or(text.len(), |e| start + e + 1);
+            let before = text[..start].lines().count() as u32;
+            (
+                json!({"range": {"start": pos(before, 0), "end": pos(before + 1, 0)}, "text": ""}),
+                format!("{}{}", &text[..start], &text[end..]),
+            )
+        } else {
+            let insert = format!("  var v{i}: String = \"é😀{i}\"\n");
+            let at = text.rfind('}').unwrap_or(0);
+            (
+                json!({"range": {"start": pos(line, 0), "end": pos(line, 0)}, "text": insert}),
+                format!("{}{}{}", &text[..at], insert, &text[at..]),
+            )
+        };
+        text = new_text;
+        client
+            .notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": [change]}),
+            )
+            .await;
+    }
+    // A request after the edits is answered after them; then the texts must agree.
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
+    assert!(symbols["result"].is_array());
+    let (rope, tree) = client.documents.texts(URI).expect("the document is open");
+    assert_eq!(rope, text);
+    assert_eq!(tree.as_deref(), Some(text.as_str()));
+    let diagnostics = client.diagnostics(URI, Some(version)).await;
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_errors_and_the_server_goes_on() {
+    let client = TestClient::start().await;
+    client.open(URI, SRC).await;
+    // Unknown method.
+    let unknown = client.request("agentblocks/nope", json!({})).await;
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    // Malformed parameters.
+    let malformed = client
+        .request("textDocument/hover", json!({"textDocument": 3}))
+        .await;
+    assert_eq!(malformed["error"]["code"], -32602, "{malformed}");
+    // Not JSON at all: answered with an error, and the server goes on.
+    client.send_raw("{ this is not json").await;
+    // A document never opened.
+    let unopened = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": "file:///nowhere.ab"}, "position": pos(0, 0)}),
+        )
+        .await;
+    assert!(unopened["error"].is_object(), "{unopened}");
+    // Positions past the end are clamped.
+    let far = client
+        .request("textDocument/completion", doc_pos(9_999, 9_999))
+        .await;
+    assert!(far["result"].is_array(), "{far}");
+    let far = client
+        .request("textDocument/hover", doc_pos(3, 9_999))
+        .await;
+    assert!(far.get("error").is_none(), "{far}");
+    // Edits racing requests: fire both, every request is answered.
+    let mut waiting = Vec::new();
+    for i in 0..50 {
+        client
+            .notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": URI, "version": 2 + i}, "contentChanges": [
+                    {"range": {"start": pos(1, 0), "end": pos(1, 0)}, "text": "  // x\n"}]}),
+            )
+            .await;
+        waiting.push(
+            client
+                .start_request("textDocument/hover", doc_pos(i as u32 % 20, 5))
+                .await
+                .1,
+        );
+        waiting.push(
+            client
+                .start_request("agentblocks/graph", json!({"textDocument": {"uri": URI}}))
+                .await
+                .1,
+        );
+    }
+    for rx in waiting {
+        let answer = tokio::time::timeout(Duration::from_secs(20), rx)
+            .await
+            .expect("answered")
+            .expect("a response");
+        assert!(answer.get("error").is_none(), "{answer}");
+    }
+    // Formatting refuses text with syntax errors with an error, not a crash.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": 100}, "contentChanges": [{"text": "workflow {\n  block"}]}),
+        )
+        .await;
+    let formatting = client
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    assert!(
+        formatting["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("syntax")),
+        "{formatting}"
+    );
+    // Still serving.
+    let graph = client
+        .request("agentblocks/graph", json!({"textDocument": {"uri": URI}}))
+        .await;
+    assert_eq!(graph["result"]["hasErrors"], true, "{graph}");
+    let shutdown = client.request("shutdown", Value::Null).await;
+    assert!(shutdown.get("error").is_none(), "{shutdown}");
+}

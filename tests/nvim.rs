@@ -1,0 +1,114 @@
+//! End to end: the real `agentblocks lsp` driven by headless Neovim (0.7+) through its own LSP
+//! client, with the probe in `tests/nvim/` (a copy of the shared nvim-lsp-probe). Open a
+//! workflow, receive diagnostics, edit, receive new ones, then completion, hover, definition,
+//! rename, formatting and symbols. Skipped (with a note) when `nvim` is not installed; CI
+//! installs it.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const FLOW: &str = "workflow \"W\" {
+  var marker: String = \"x\"
+
+  block find = find_files \"Find\" at (100, 100) {
+    directory = \"src\"
+    out files: List[Path]
+  }
+
+  block filter = python {
+    in files: List[Path] <- find.files
+    in marker: String
+    out kept: List[Path]
+    code ```
+      [f for f in files if marker in f.read_text()]
+      ```
+  }
+}
+";
+
+fn nvim_available() -> bool {
+    Command::new("nvim")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn result<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["requests"]
+        .as_array()
+        .and_then(|r| r.iter().find(|q| q["name"] == name))
+        .map(|q| &q["result"])
+        .unwrap_or(&Value::Null)
+}
+
+#[test]
+fn neovim_drives_the_real_server() {
+    if !nvim_available() {
+        eprintln!("skipped: `nvim` is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("flow.ab");
+    std::fs::write(&file, FLOW).expect("the workflow is written");
+    let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/nvim-lsp-probe.sh");
+    let output = Command::new("bash")
+        .arg(&probe)
+        .arg("--file")
+        .arg(&file)
+        .args(["--filetype", "agentblocks", "--quiet", "--timeout", "60000"])
+        // Feed a `List[Path]` into a `Number`: a type mismatch.
+        .args(["--edit", "10:15-10:25:Number"])
+        .args(["--completion", "10:30"])
+        .args(["--hover", "10:35"])
+        .args(["--definition", "10:30"])
+        .args(["--rename", "4:10:sources"])
+        .args(["--formatting", "--symbols"])
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_agentblocks"))
+        .arg("lsp")
+        .output()
+        .expect("the probe runs");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "the probe prints a JSON report; stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert_eq!(report["ok"], true, "{report}");
+    let uri = report["probe"]["uri"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    // Diagnostics on open (clean), and after the edit (the mismatch).
+    assert_eq!(
+        report["diagnostics"][&uri],
+        serde_json::json!([]),
+        "{report}"
+    );
+    let after = report["diagnostics_after_edit"][&uri].to_string();
+    assert!(after.contains("type-mismatch"), "{after}");
+    // Completion after `find.`: the block's ports.
+    let completion = result(&report, "completion").to_string();
+    assert!(completion.contains("\"files\""), "{completion}");
+    let hover = result(&report, "hover").to_string();
+    assert!(hover.contains("out find.files"), "{hover}");
+    let definition = result(&report, "definition");
+    // From `find.files` to the declaration `out files` (0-based line 5).
+    assert_eq!(definition["range"]["start"]["line"], 5, "{definition}");
+    let rename = result(&report, "rename").to_string();
+    assert_eq!(rename.matches("sources").count(), 2, "{rename}");
+    // Formatting: valid text, already canonical.
+    assert_eq!(
+        result(&report, "formatting"),
+        &serde_json::json!([]),
+        "{report}"
+    );
+    let symbols = result(&report, "symbols");
+    assert_eq!(symbols[0]["name"], "W", "{symbols}");
+    assert!(
+        report["server"]["exit_code"] == 0 || report["server"]["exit_code"].is_null(),
+        "{report}"
+    );
+}
