@@ -888,7 +888,13 @@ impl Printer<'_> {
                     true,
                 ));
                 for (j, prop) in properties.iter().flatten().enumerate() {
-                    let head = format!("{} =", print_name(&prop.key.value));
+                    // `code`, `template` and `preview` start bodies, but `=` makes them
+                    // property names (the grammar's `field`), so they print bare here.
+                    let key = match prop.key.value.as_str() {
+                        bare @ ("code" | "template" | "preview") => bare.to_string(),
+                        other => print_name(other),
+                    };
+                    let head = format!("{key} =");
                     self.stmt(
                         4,
                         &format!("{anchor}.prop.{j}"),

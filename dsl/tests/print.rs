@@ -530,7 +530,7 @@ fn visual_and_plugin_blocks() {
         &wf_blocks(vec![find, empty, plugin, plugin2, keyword_visual], None),
         r#"workflow "W" {
   block "my block" = visual "find files" {
-    "code" = "x"
+    code = "x"
     script = ```
       line 1
       line 2

@@ -62,7 +62,13 @@ module.exports = grammar({
       $.connect,
     ),
 
-    field: $ => seq(field('key', $._name), '=', field('value', $._value)),
+    // `code`, `template` and `preview` start bodies in a block (`code ```...`), yet are also
+    // ordinary property names (`transform_text`'s `template = "..."`): `=` tells them apart.
+    field: $ => seq(
+      field('key', choice($._name, alias(choice('code', 'template', 'preview'), $.identifier))),
+      '=',
+      field('value', $._value),
+    ),
 
     extra_field: $ => seq('@', field('key', $._name), '=', field('value', $._value)),
 
