@@ -267,6 +267,14 @@ mod python {
 
     #[test]
     fn exception_has_traceback_and_workflow_line() {
+        // The second run takes the compiled code from the cache: its traceback must map the
+        // same way.
+        for _ in 0..2 {
+            exception_maps_to_the_workflow();
+        }
+    }
+
+    fn exception_maps_to_the_workflow() {
         let outcome = call(
             "python",
             "def helper(x):\n    return 1 / x\n\ny = helper(0)\n",

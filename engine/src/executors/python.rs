@@ -184,19 +184,45 @@ def _describe(error, fname, workflow_file, offset, block_id):
     return (message, "\n".join(out), line)
 
 
+# Compiled blocks by (source, whether a lone expression is the output): a block that runs
+# again (a retry, the next run, a thousand blocks of one template) is not parsed again. Each
+# keeps the file name it was first compiled under, so tracebacks still map to the workflow.
+_compiled = {}
+_COMPILED_MAX = 512
+_compile_lock = threading.Lock()
+
+
+def _compile(code, single, fname):
+    key = (code, single is not None)
+    entry = _compiled.get(key)
+    if entry is not None:
+        return entry
+    tree = ast.parse(code, fname, "exec")
+    if single is not None and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+        entry = (fname, "eval", compile(ast.Expression(tree.body[0].value), fname, "eval"))
+    else:
+        entry = (fname, "exec", compile(tree, fname, "exec"))
+    if len(_compiled) >= _COMPILED_MAX:
+        for old_fname, _, _ in _compiled.values():
+            linecache.cache.pop(old_fname, None)
+        _compiled.clear()
+    linecache.cache[fname] = (len(code), None, code.splitlines(True), fname)
+    _compiled[key] = entry
+    return entry
+
+
 def run(code, inputs, single, emit, fname, workflow_file, offset, block_id):
     """Runs the code; returns ("ok", namespace), ("stop", None) or ("error", description)."""
     writers = (_Writer(emit, 0), _Writer(emit, 1))
     _local.writers = writers
-    linecache.cache[fname] = (len(code), None, code.splitlines(True), fname)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     try:
         namespace.update(inputs)
-        tree = ast.parse(code, fname, "exec")
-        if single is not None and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
-            expression = ast.Expression(tree.body[0].value)
-            return ("ok", {single: eval(compile(expression, fname, "eval"), namespace)})
-        exec(compile(tree, fname, "exec"), namespace)
+        with _compile_lock:
+            fname, kind, compiled = _compile(code, single, fname)
+        if kind == "eval":
+            return ("ok", {single: eval(compiled, namespace)})
+        exec(compiled, namespace)
         return ("ok", namespace)
     except AgentBlocksStop:
         return ("stop", None)
@@ -212,7 +238,6 @@ def run(code, inputs, single, emit, fname, workflow_file, offset, block_id):
                 writer.finish()
         finally:
             _local.writers = None
-            linecache.cache.pop(fname, None)
 
 
 def path_bytes(path):
