@@ -112,3 +112,68 @@ fn neovim_drives_the_real_server() {
         "{report}"
     );
 }
+
+const RUNNABLE: &str = "workflow \"Run\" {
+  block greet = shell \"Greet\" {
+    out stdout: String
+    code ```
+      echo hello
+      ```
+  }
+}
+";
+
+/// Runs from Neovim: the run lenses, `workspace/executeCommand` running the workflow with the
+/// engine (its events and `$/progress` reach Neovim), and the hover showing the last value.
+#[test]
+fn neovim_runs_a_workflow_through_execute_command() {
+    if !nvim_available() {
+        eprintln!("skipped: `nvim` is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("run.ab");
+    std::fs::write(&file, RUNNABLE).expect("the workflow is written");
+    let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/nvim-lsp-probe.sh");
+    let output = Command::new("bash")
+        .arg(&probe)
+        .arg("--file")
+        .arg(&file)
+        .args(["--filetype", "agentblocks", "--quiet", "--timeout", "60000"])
+        .arg("--codelens")
+        .args([
+            "--request",
+            r#"workspace/executeCommand={"command": "agentblocks.runWorkflow", "arguments": [{"uri": "%URI%"}]}"#,
+        ])
+        .args(["--hover", "3:10"])
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_agentblocks"))
+        .arg("lsp")
+        .output()
+        .expect("the probe runs");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "the probe prints a JSON report; stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert_eq!(report["ok"], true, "{report}");
+    let lenses = result(&report, "codelens").to_string();
+    assert!(lenses.contains("▶ Run workflow"), "{lenses}");
+    assert!(lenses.contains("agentblocks.runBlock"), "{lenses}");
+    let run = report["requests"]
+        .as_array()
+        .and_then(|r| r.iter().find(|q| q["method"] == "workspace/executeCommand"))
+        .map(|q| q["result"].clone())
+        .unwrap_or_default();
+    assert_eq!(run["status"], "succeeded", "{report}");
+    assert_eq!(
+        run["blocks"][0]["outputs"][0]["preview"], "\"hello\"",
+        "{run}"
+    );
+    let messages = report["server_messages"].to_string();
+    assert!(messages.contains("run_finished"), "{messages}");
+    assert!(messages.contains("$/progress"), "{messages}");
+    let hover = result(&report, "hover").to_string();
+    assert!(hover.contains("last value"), "{hover}");
+}

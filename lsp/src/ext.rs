@@ -2,7 +2,7 @@
 //! extension mirrors them in `lsp_ext.ts`).
 
 use serde::{Deserialize, Serialize};
-use tower_lsp_server::lsp_types::{Range, TextDocumentIdentifier};
+use tower_lsp_server::lsp_types::{ProgressToken, Range, TextDocumentIdentifier, Uri};
 
 /// `agentblocks/graph` request: [`GraphParams`] -> [`GraphResult`].
 pub const GRAPH: &str = "agentblocks/graph";
@@ -114,4 +114,155 @@ pub struct MoveBlockParams {
     pub x: f64,
     /// New y.
     pub y: f64,
+}
+
+/// `agentblocks/runBlock` request: [`RunParams`] (with `block` or `until`) -> [`RunResult`].
+pub const RUN_BLOCK: &str = "agentblocks/runBlock";
+/// `agentblocks/runWorkflow` request: [`RunParams`] -> [`RunResult`].
+pub const RUN_WORKFLOW: &str = "agentblocks/runWorkflow";
+/// `agentblocks/cancelRun` request: [`CancelRunParams`] -> [`CancelRunResult`].
+pub const CANCEL_RUN: &str = "agentblocks/cancelRun";
+
+/// The commands of `workspace/executeCommand` (each takes one argument, [`CommandArgs`]).
+pub mod commands {
+    /// Runs one block (upstream results from the cache): returns a [`super::RunResult`].
+    pub const RUN_BLOCK: &str = "agentblocks.runBlock";
+    /// Runs a block and everything it depends on: returns a [`super::RunResult`].
+    pub const RUN_TO_HERE: &str = "agentblocks.runToHere";
+    /// Runs the whole workflow: returns a [`super::RunResult`].
+    pub const RUN_WORKFLOW: &str = "agentblocks.runWorkflow";
+    /// Cancels the document's run: returns a [`super::CancelRunResult`].
+    pub const CANCEL_RUN: &str = "agentblocks.cancelRun";
+    /// A template block's expanded code: returns an [`super::ExpandTemplateResult`].
+    pub const EXPAND_TEMPLATE: &str = "agentblocks.expandTemplate";
+    /// Every command, as declared in `executeCommandProvider`.
+    pub const ALL: [&str; 5] = [
+        RUN_BLOCK,
+        RUN_TO_HERE,
+        RUN_WORKFLOW,
+        CANCEL_RUN,
+        EXPAND_TEMPLATE,
+    ];
+}
+
+/// Parameters of `agentblocks/runBlock` and `agentblocks/runWorkflow`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunParams {
+    /// The workflow file (its current text runs, saved or not; its folder is the workspace).
+    pub text_document: TextDocumentIdentifier,
+    /// Run only this block; its upstream blocks' outputs come from their latest cached results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<String>,
+    /// Run this block and everything it depends on (wins over `block`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Neither read nor write the result cache (default: the `cache` setting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_cache: Option<bool>,
+    /// A progress token the client made (else the server creates one when it may).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_done_token: Option<ProgressToken>,
+}
+
+/// The final report of a run.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResult {
+    /// The server's id of the run (the `runId` of its `agentblocks/runEvent`s).
+    pub run_id: String,
+    /// The run's id in the workspace history, when recorded.
+    pub history_id: Option<i64>,
+    /// `succeeded`, `failed`, `cancelled` or `timed_out`.
+    pub status: String,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+    /// The blocks the run considered, in plan order.
+    pub blocks: Vec<BlockResult>,
+}
+
+/// One block's part of a [`RunResult`].
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockResult {
+    /// The block's id.
+    pub id: String,
+    /// `succeeded`, `cached`, `failed`, `skipped` or `cancelled`.
+    pub status: String,
+    /// How long its last attempt took, in milliseconds.
+    pub duration_ms: u64,
+    /// How many attempts it made.
+    pub attempts: u32,
+    /// Its outputs, previewed.
+    pub outputs: Vec<OutputPreview>,
+    /// Why it failed or was skipped.
+    pub error: Option<String>,
+}
+
+/// An output's preview.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct OutputPreview {
+    /// The port.
+    pub port: String,
+    /// A short one-line preview of the value.
+    pub preview: String,
+}
+
+/// `agentblocks/runEvent` notification: one engine event of a run, in order; the last event of
+/// a run is `run_finished`.
+#[derive(Debug)]
+pub enum RunEvent {}
+
+impl tower_lsp_server::lsp_types::notification::Notification for RunEvent {
+    type Params = RunEventParams;
+    const METHOD: &'static str = "agentblocks/runEvent";
+}
+
+/// Parameters of `agentblocks/runEvent`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RunEventParams {
+    /// The workflow file.
+    pub uri: Uri,
+    /// The server's id of the run.
+    pub run_id: String,
+    /// The engine's event, exactly as `agentblocks run --json` prints it.
+    pub event: agentblocks_engine::Event,
+}
+
+/// Parameters of `agentblocks/cancelRun`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelRunParams {
+    /// The workflow file whose run to stop.
+    pub text_document: TextDocumentIdentifier,
+}
+
+/// Result of `agentblocks/cancelRun`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelRunResult {
+    /// The run that was asked to stop; `null` when none was running.
+    pub run_id: Option<String>,
+}
+
+/// The one argument of every `agentblocks.*` command.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct CommandArgs {
+    /// The workflow file.
+    pub uri: Uri,
+    /// The block (absent for `agentblocks.runWorkflow` and `agentblocks.cancelRun`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<String>,
+}
+
+/// Result of `agentblocks.expandTemplate`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct ExpandTemplateResult {
+    /// The template block.
+    pub block: String,
+    /// The language the code is in (`python`, `javascript`, ...).
+    pub language: String,
+    /// The expanded code, as the block runs it.
+    pub code: String,
 }

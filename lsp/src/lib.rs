@@ -13,6 +13,7 @@ pub mod ext;
 pub mod framing;
 pub mod handlers;
 pub mod position;
+pub mod runs;
 pub mod server;
 
 pub use server::Server;
@@ -32,6 +33,9 @@ pub fn service_with(
     LspService::build(make)
         .custom_method(ext::GRAPH, Server::graph)
         .custom_method(ext::MOVE_BLOCK, Server::move_block)
+        .custom_method(ext::RUN_BLOCK, Server::run_block)
+        .custom_method(ext::RUN_WORKFLOW, Server::run_workflow)
+        .custom_method(ext::CANCEL_RUN, Server::cancel_run)
         .finish()
 }
 
@@ -40,7 +44,10 @@ pub async fn run_stdio() {
     let (service, socket) = service();
     let (input, filtered) = tokio::io::duplex(1 << 20);
     tokio::spawn(framing::filter(tokio::io::stdin(), input));
+    // Runs answer when they end, so a few may be pending at once; other requests must not wait
+    // behind them.
     tower_lsp_server::Server::new(filtered, tokio::io::stdout(), socket)
+        .concurrency_level(64)
         .serve(service)
         .await;
 }

@@ -22,6 +22,7 @@ use crate::documents::{Document, Documents};
 use crate::ext;
 use crate::handlers::{self, Ctx};
 use crate::position::Encoding;
+use crate::runs::Runs;
 
 /// How long after a change diagnostics wait for the next one before being computed. Short
 /// enough that they arrive within a frame of the last keystroke of a burst.
@@ -42,6 +43,8 @@ pub struct Server {
     watch_registration: AtomicBool,
     root: Mutex<Option<PathBuf>>,
     token_ids: AtomicU64,
+    /// Runs under way and what each block last did.
+    runs: Arc<Runs>,
 }
 
 impl std::fmt::Debug for Server {
@@ -71,6 +74,7 @@ impl Server {
             watch_registration: AtomicBool::new(false),
             root: Mutex::new(None),
             token_ids: AtomicU64::new(0),
+            runs: Arc::new(Runs::default()),
         }
     }
 
@@ -193,6 +197,49 @@ impl Server {
         .await
     }
 
+    /// `agentblocks/runBlock`: needs `block` or `until`.
+    pub async fn run_block(&self, params: ext::RunParams) -> Result<ext::RunResult> {
+        if params.block.is_none() && params.until.is_none() {
+            return Err(Error::invalid_params(
+                "`agentblocks/runBlock` needs `block` or `until`",
+            ));
+        }
+        self.start_run(params).await
+    }
+
+    /// `agentblocks/runWorkflow`.
+    pub async fn run_workflow(&self, params: ext::RunParams) -> Result<ext::RunResult> {
+        self.start_run(params).await
+    }
+
+    /// `agentblocks/cancelRun`.
+    pub async fn cancel_run(&self, params: ext::CancelRunParams) -> Result<ext::CancelRunResult> {
+        let run_id = self.runs.cancel(params.text_document.uri.as_str());
+        Ok(ext::CancelRunResult { run_id })
+    }
+
+    /// Plans the document's current text and runs it (see `runs.rs`).
+    async fn start_run(&self, params: ext::RunParams) -> Result<ext::RunResult> {
+        let uri = params.text_document.uri.clone();
+        let config = self.config();
+        let target = handlers::run::target(params.block, params.until);
+        let plan_config = config.clone();
+        let plan = self
+            .run(&uri, move |ctx, a| {
+                handlers::run::plan_for(ctx, a, target, &plan_config)
+            })
+            .await?;
+        let options = agentblocks_engine::RunOptions {
+            use_cache: config.cache_enabled() && !params.no_cache.unwrap_or(false),
+            record_history: true,
+        };
+        let runs = self.runs.clone();
+        let client = self.client.clone();
+        Ok(runs
+            .run(client, uri, plan, options, params.work_done_token)
+            .await)
+    }
+
     /// Reads the workspace's workflow files (not open ones) for workspace symbols.
     fn scan_workspace(&self, root: PathBuf) {
         let workspace = self.workspace.clone();
@@ -261,6 +308,19 @@ impl LanguageServer for Server {
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false);
         self.watch_registration.store(watch, Ordering::Relaxed);
+        self.runs.set_client_support(
+            capabilities
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
+            capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false),
+        );
         if let Some(options) = &params.initialization_options {
             *lock(&self.config) = Config::from_settings(options);
         }
@@ -329,10 +389,18 @@ impl LanguageServer for Server {
                         code_action_kinds: Some(vec![
                             CodeActionKind::QUICKFIX,
                             CodeActionKind::SOURCE,
+                            CodeActionKind::REFACTOR,
                         ]),
                         ..CodeActionOptions::default()
                     },
                 )),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: ext::commands::ALL.iter().map(|c| c.to_string()).collect(),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -437,8 +505,9 @@ impl LanguageServer for Server {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
+        let last = self.runs.last_runs(p.text_document.uri.as_str());
         self.run(&p.text_document.uri, move |ctx, a| {
-            Ok(handlers::hover::hover(ctx, a, p.position))
+            Ok(handlers::hover::hover_after_run(ctx, a, p.position, &last))
         })
         .await
     }
@@ -628,4 +697,72 @@ impl LanguageServer for Server {
         })
         .await
     }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let config = self.config();
+        self.run(&params.text_document.uri, move |ctx, a| {
+            Ok(Some(handlers::code_lens::code_lenses(ctx, a, &config)))
+        })
+        .await
+    }
+
+    async fn execute_command(
+        &self,
+        params: ExecuteCommandParams,
+    ) -> Result<Option<serde_json::Value>> {
+        use ext::commands;
+        let args: ext::CommandArgs = params
+            .arguments
+            .into_iter()
+            .next()
+            .and_then(|a| serde_json::from_value(a).ok())
+            .ok_or_else(|| {
+                Error::invalid_params(format!(
+                    "`{}` takes one argument, `{{uri, block?}}`",
+                    params.command
+                ))
+            })?;
+        let text_document = TextDocumentIdentifier::new(args.uri.clone());
+        let run = |block, until| ext::RunParams {
+            text_document: text_document.clone(),
+            block,
+            until,
+            no_cache: None,
+            work_done_token: None,
+        };
+        let needs_block = || {
+            args.block.clone().ok_or_else(|| {
+                Error::invalid_params(format!("`{}` needs a `block`", params.command))
+            })
+        };
+        let value = match params.command.as_str() {
+            commands::RUN_BLOCK => to_json(self.start_run(run(Some(needs_block()?), None)).await?),
+            commands::RUN_TO_HERE => {
+                to_json(self.start_run(run(None, Some(needs_block()?))).await?)
+            }
+            commands::RUN_WORKFLOW => to_json(self.start_run(run(None, None)).await?),
+            commands::CANCEL_RUN => to_json(
+                self.cancel_run(ext::CancelRunParams { text_document })
+                    .await?,
+            ),
+            commands::EXPAND_TEMPLATE => {
+                let block = needs_block()?;
+                to_json(
+                    self.run(&args.uri, move |_, a| {
+                        handlers::run::expand_template(a, &block)
+                    })
+                    .await?,
+                )
+            }
+            other => {
+                return Err(Error::invalid_params(format!("unknown command `{other}`")));
+            }
+        };
+        Ok(Some(value?))
+    }
+}
+
+/// A result as JSON for `workspace/executeCommand`.
+fn to_json<T: serde::Serialize>(value: T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|_| Error::internal_error())
 }

@@ -20,6 +20,7 @@ pub mod inlay_hints;
 pub mod references;
 pub mod rename;
 pub mod resolve;
+pub mod run;
 pub mod selection;
 pub mod semantic_tokens;
 pub mod symbols;

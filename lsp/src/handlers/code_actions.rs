@@ -1,13 +1,15 @@
-//! `textDocument/codeAction`: quick fixes from the checker's fixes, and conversion of the file
-//! to the other kind (a new file beside it).
+//! `textDocument/codeAction`: quick fixes from the checker's fixes, conversion of the file to
+//! the other kind (a new file beside it), and "expand template" on template blocks (a command,
+//! `agentblocks.expandTemplate`, whose result is the expanded code).
 
 use std::collections::HashMap;
 
 use agentblocks_dsl::ide::code_actions::{code_actions, ActionKind};
 use agentblocks_dsl::ide::diagnostics::diagnostics;
+use agentblocks_dsl::ide::run::expandable_templates;
 use agentblocks_dsl::ide::{Analysis, FileKind};
 use tower_lsp_server::lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, CreateFile, CreateFileOptions,
+    CodeAction, CodeActionKind, CodeActionOrCommand, Command, CreateFile, CreateFileOptions,
     DocumentChangeOperation, DocumentChanges, OneOf, OptionalVersionedTextDocumentIdentifier,
     Position, Range, ResourceOp, TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
 };
@@ -18,7 +20,27 @@ use super::{diagnostics::convert, text_edit, Ctx};
 pub fn actions(ctx: &Ctx, analysis: &Analysis, range: Range) -> Vec<CodeActionOrCommand> {
     let lines = ctx.lines(analysis);
     let editor_diagnostics = diagnostics(analysis);
-    code_actions(analysis, lines.span(range))
+    let span = lines.span(range);
+    let expand = expandable_templates(analysis, span)
+        .into_iter()
+        .map(|block| {
+            let title = format!("Expand template `{block}`");
+            let args = crate::ext::CommandArgs {
+                uri: ctx.uri.clone(),
+                block: Some(block),
+            };
+            CodeActionOrCommand::CodeAction(CodeAction {
+                title: title.clone(),
+                kind: Some(CodeActionKind::REFACTOR),
+                command: Some(Command {
+                    title,
+                    command: crate::ext::commands::EXPAND_TEMPLATE.to_owned(),
+                    arguments: serde_json::to_value(args).ok().map(|a| vec![a]),
+                }),
+                ..CodeAction::default()
+            })
+        });
+    let mut out: Vec<CodeActionOrCommand> = code_actions(analysis, span)
         .into_iter()
         .filter_map(|action| {
             let edit = match (&action.kind, &action.new_file) {
@@ -72,7 +94,9 @@ pub fn actions(ctx: &Ctx, analysis: &Analysis, range: Range) -> Vec<CodeActionOr
                 ..CodeAction::default()
             }))
         })
-        .collect()
+        .collect();
+    out.extend(expand);
+    out
 }
 
 /// The URI of the same file name with the other kind's extension.

@@ -2,6 +2,7 @@
 //! converts the answer back. Nothing here holds state or does I/O.
 
 pub mod code_actions;
+pub mod code_lens;
 pub mod completion;
 pub mod diagnostics;
 pub mod folding;
@@ -10,6 +11,7 @@ pub mod graph;
 pub mod hover;
 pub mod inlay_hints;
 pub mod navigation;
+pub mod run;
 pub mod selection;
 pub mod semantic_tokens;
 pub mod symbols;
