@@ -3,11 +3,11 @@ import * as vscode from 'vscode';
 import {
   LanguageClient,
   State,
-  TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { findServer, type Found } from './server_path';
+import { codeBodyLines, dropTokensOnLines } from './semantic';
 import type { ServerSettings } from './lsp_ext';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'missing' | 'failed';
@@ -82,9 +82,10 @@ export class ServerManager implements vscode.Disposable {
     const cfg = vscode.workspace.getConfiguration('agentblocks');
     const args = ['lsp', ...(cfg.get<string[]>('server.extraArgs') ?? [])];
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    // No `transport`: stdio without the `--stdio` argument the client would add.
     const serverOptions: ServerOptions = {
-      run: { command: found.path, args, transport: TransportKind.stdio, options: { cwd } },
-      debug: { command: found.path, args, transport: TransportKind.stdio, options: { cwd } },
+      run: { command: found.path, args, options: { cwd } },
+      debug: { command: found.path, args, options: { cwd } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
@@ -94,6 +95,16 @@ export class ServerManager implements vscode.Disposable {
       synchronize: { configurationSection: 'agentblocks' },
       initializationOptions: serverSettings(),
       markdown: { isTrusted: false, supportHtml: false },
+      middleware: {
+        // Keep the embedded languages' colours in code bodies (see semantic.ts). Without a
+        // resultId VS Code asks for full tokens each time, never for edits we could not filter.
+        provideDocumentSemanticTokens: async (doc, token, next) => {
+          const tokens = await next(doc, token);
+          if (!tokens || doc.languageId !== 'agentblocks') return tokens;
+          const lines = doc.getText().split(/\r?\n/);
+          return new vscode.SemanticTokens(Uint32Array.from(dropTokensOnLines(tokens.data, codeBodyLines(lines))));
+        },
+      },
     };
     const client = new LanguageClient('agentblocks', 'AgentBlocks Language Server', serverOptions, clientOptions);
     this.client = client;

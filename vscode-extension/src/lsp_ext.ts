@@ -83,8 +83,9 @@ export interface MoveBlockParams {
   textDocument: TextDocumentIdentifier;
   /** The block's id. */
   block: string;
-  /** The new canvas position; the server rounds as it prints. */
-  position: { x: number; y: number };
+  /** The new canvas position. */
+  x: number;
+  y: number;
 }
 
 /** A WorkspaceEdit changing (or adding) the block's `at (x, y)`: one line. */

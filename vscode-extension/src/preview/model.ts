@@ -336,9 +336,13 @@ export function kindIcon(kind: string, label: string): string {
     if (l.startsWith('rust')) return 'Rs';
     return '</>';
   }
-  if (l.includes('file') || l.includes('dir')) return '🗎';
-  if (l.includes('http')) return '⇅';
-  return '◆';
+  // Visual blocks: the initials of the block type (`read_file` -> RF).
+  const initials = label
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase())
+    .join('');
+  return initials.slice(0, 2) || '◆';
 }
 
 // ------------------------------------------------------------------ run state

@@ -171,7 +171,8 @@ class Preview implements vscode.Disposable {
         const edit = await client.sendRequest(moveBlockRequest, {
           textDocument: { uri: client.code2ProtocolConverter.asUri(this.uri) },
           block,
-          position: { x: Math.round(x), y: Math.round(y) },
+          x: Math.round(x),
+          y: Math.round(y),
         });
         if (edit) {
           const we = await client.protocol2CodeConverter.asWorkspaceEdit(edit);

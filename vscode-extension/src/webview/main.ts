@@ -201,7 +201,7 @@ function drawEdges(): void {
     g.dataset.connection = c.id;
     const path = document.createElementNS(SVG, 'path');
     path.setAttribute('d', edgePath(from, to));
-    path.setAttribute('style', `stroke: ${style.color}`);
+    path.style.stroke = style.color; // CSSOM: the CSP forbids style attributes
     if (style.dashed) path.setAttribute('stroke-dasharray', '6 4');
     const t2 = document.createElementNS(SVG, 'title');
     t2.textContent = `${c.sourceBlock}.${c.sourcePort} → ${c.targetBlock}.${c.targetPort}: ${style.title}`;
@@ -216,7 +216,7 @@ function drawEdges(): void {
       dot.setAttribute('cy', String(pt2.y));
       dot.setAttribute('r', '3.5');
       dot.setAttribute('class', cls);
-      dot.setAttribute('style', `fill: ${style.color}`);
+      dot.style.fill = style.color;
       g.append(dot);
     }
     if (style.invalid) {
