@@ -79,6 +79,8 @@ fs.writeFileSync(path.join(USER_DATA, 'User', 'settings.json'), JSON.stringify({
   'editor.minimap.enabled': false,
   'files.autoSave': 'off',
   'editor.fontSize': 13,
+  'git.openRepositoryInParentFolders': 'never',
+  'git.enabled': false,
 }, null, 2));
 const CONFIG = path.join(RUN, 'code-server-config.yaml');
 fs.writeFileSync(CONFIG, 'auth: none\ncert: false\n');
@@ -138,7 +140,7 @@ try {
     await qi.locator('.monaco-list-row', { hasText: title }).first().waitFor({ timeout: 20000 });
     await page.keyboard.press('Enter');
   };
-  const editorText = () => page.locator('.editor-instance .monaco-editor .view-lines').first().innerText();
+  const editorText = async () => (await page.locator('.editor-instance .monaco-editor .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
 
   tt = Date.now();
   await page.goto(`${BASE}/?folder=${encodeURIComponent(WS)}`, { waitUntil: 'domcontentloaded' });
@@ -238,6 +240,7 @@ try {
       await sleep(200);
       after = (await editorText()).split('\n').find((l) => headerRe.test(l)) ?? '';
     }
+    await shot('03b-after-drag.png');
     check('dragging a block changes its `at (x, y)` line', after && after.trim() !== before.trim(), `${before.trim()} -> ${after.trim()}`);
     await page.keyboard.press('Control+Z'); // focus is in the editor after the edit? restore anyway
   }
@@ -254,10 +257,16 @@ try {
   const states = await wv.locator('.card').evaluateAll((els) => els.map((e) => `${e.dataset.block}=${e.dataset.state}`));
   const done = states.filter((s) => /=(succeeded|cached)$/.test(s)).length;
   check('preview shows every block succeeded', done === expected, states.join(' '));
-  await page.getByRole('treeitem', { name: /#1 .*workflow/ }).first().waitFor({ timeout: 10000 }).then(
+  const runsHeader = page.locator('.pane-header', { hasText: 'AgentBlocks Runs' });
+  if ((await runsHeader.getAttribute('aria-expanded')) !== 'true') await runsHeader.click();
+  await page.locator('.monaco-list-row', { hasText: `#1 ${WORKFLOW}: workflow` }).first().waitFor({ timeout: 10000 }).then(
     () => check('Runs view lists the run', true),
     () => check('Runs view lists the run', false),
   );
+  await page.keyboard.press('Control+J'); // hide the panel: more room for the graph
+  await page.locator('.part.panel').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+  await wv.locator('#fit').click();
+  await sleep(300);
   await shot('04-run-succeeded.png');
   await shot('05-preview-only.png', wvIframe);
 } catch (e) {

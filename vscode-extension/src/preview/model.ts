@@ -317,7 +317,9 @@ export function portAnchor(
 
 /** A cubic curve from an output dot to an input dot (SVG path data). */
 export function edgePath(from: { x: number; y: number }, to: { x: number; y: number }): string {
-  const dx = Math.max(40, Math.abs(to.x - from.x) / 2);
+  // Leave the output to the right and enter the input from the left; a target below or to
+  // the left gets a wider curve so the line does not fold over the cards.
+  const dx = Math.max(40, Math.abs(to.x - from.x) / 2, Math.min(Math.abs(to.y - from.y) / 2, 120));
   const r = (n: number) => Math.round(n * 10) / 10;
   return `M ${r(from.x)} ${r(from.y)} C ${r(from.x + dx)} ${r(from.y)}, ${r(to.x - dx)} ${r(to.y)}, ${r(to.x)} ${r(to.y)}`;
 }

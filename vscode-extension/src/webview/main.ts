@@ -54,6 +54,8 @@ const zoomLevel = $<HTMLSpanElement>('#zoom-level');
 
 const saved = (vscode.getState() ?? {}) as Saved;
 let view: View | undefined = saved.view;
+/** False until the user pans, zooms or drags: until then the view refits on resize. */
+let userMoved = saved.view !== undefined;
 let graph: Graph | undefined;
 let positions = new Map<string, { x: number; y: number; auto: boolean }>();
 let runBlocks: Record<string, BlockRunState> = {};
@@ -91,8 +93,12 @@ function bounds(): { x0: number; y0: number; x1: number; y1: number } | undefine
 
 function fit(): void {
   const b = bounds();
-  const w = canvas.clientWidth || 800;
-  const h = canvas.clientHeight || 600;
+  const w = canvas.clientWidth;
+  const h = canvas.clientHeight;
+  if (w === 0 || h === 0) {
+    requestAnimationFrame(fit); // not laid out yet
+    return;
+  }
   if (!b) {
     view = { x: 0, y: 0, k: 1 };
   } else {
@@ -105,6 +111,7 @@ function fit(): void {
 
 function zoomAt(factor: number, cx: number, cy: number): void {
   if (!view) return;
+  userMoved = true;
   const k = Math.min(4, Math.max(0.05, view.k * factor));
   const f = k / view.k;
   view = { k, x: cx - (cx - view.x) * f, y: cy - (cy - view.y) * f };
@@ -309,15 +316,15 @@ function minimapPan(e: PointerEvent): void {
   applyView();
 }
 minimap.addEventListener('pointerdown', (e) => {
-  minimap.setPointerCapture(e.pointerId);
+  e.stopPropagation();
   minimapPan(e);
   const move = (ev: PointerEvent) => minimapPan(ev);
   const up = () => {
-    minimap.removeEventListener('pointermove', move);
-    minimap.removeEventListener('pointerup', up);
+    window.removeEventListener('pointermove', move);
+    window.removeEventListener('pointerup', up);
   };
-  minimap.addEventListener('pointermove', move);
-  minimap.addEventListener('pointerup', up);
+  window.addEventListener('pointermove', move);
+  window.addEventListener('pointerup', up);
 });
 
 // ------------------------------------------------------------------ interaction
@@ -330,7 +337,8 @@ function startDrag(e: PointerEvent, id: string, c: HTMLDivElement): void {
   const sx = e.clientX;
   const sy = e.clientY;
   let moved = false;
-  c.setPointerCapture(e.pointerId);
+  // Window listeners rather than pointer capture: capture does not survive the webview's
+  // nested iframes reliably.
   const move = (ev: PointerEvent) => {
     const dx = (ev.clientX - sx) / view!.k;
     const dy = (ev.clientY - sy) / view!.k;
@@ -344,9 +352,9 @@ function startDrag(e: PointerEvent, id: string, c: HTMLDivElement): void {
     drawEdges();
   };
   const up = () => {
-    c.removeEventListener('pointermove', move);
-    c.removeEventListener('pointerup', up);
-    c.removeEventListener('pointercancel', up);
+    window.removeEventListener('pointermove', move);
+    window.removeEventListener('pointerup', up);
+    window.removeEventListener('pointercancel', up);
     c.classList.remove('dragging');
     if (!moved) {
       vscode.postMessage({ type: 'reveal', block: id });
@@ -358,28 +366,28 @@ function startDrag(e: PointerEvent, id: string, c: HTMLDivElement): void {
     dragged.set(id, { x, y });
     vscode.postMessage({ type: 'move', block: id, x, y });
   };
-  c.addEventListener('pointermove', move);
-  c.addEventListener('pointerup', up);
-  c.addEventListener('pointercancel', up);
+  window.addEventListener('pointermove', move);
+  window.addEventListener('pointerup', up);
+  window.addEventListener('pointercancel', up);
 }
 
 canvas.addEventListener('pointerdown', (e) => {
   if (e.button !== 0 || !view) return;
   const sx = e.clientX - view.x;
   const sy = e.clientY - view.y;
-  canvas.setPointerCapture(e.pointerId);
   canvas.classList.add('panning');
   const move = (ev: PointerEvent) => {
+    userMoved = true;
     view = { ...view!, x: ev.clientX - sx, y: ev.clientY - sy };
     applyView();
   };
   const up = () => {
     canvas.classList.remove('panning');
-    canvas.removeEventListener('pointermove', move);
-    canvas.removeEventListener('pointerup', up);
+    window.removeEventListener('pointermove', move);
+    window.removeEventListener('pointerup', up);
   };
-  canvas.addEventListener('pointermove', move);
-  canvas.addEventListener('pointerup', up);
+  window.addEventListener('pointermove', move);
+  window.addEventListener('pointerup', up);
 });
 
 canvas.addEventListener(
@@ -390,6 +398,7 @@ canvas.addEventListener(
     if (e.ctrlKey || e.metaKey || Math.abs(e.deltaY) >= Math.abs(e.deltaX)) {
       zoomAt(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
     } else if (view) {
+      userMoved = true;
       view = { ...view, x: view.x - e.deltaX, y: view.y - e.deltaY };
       applyView();
     }
@@ -397,7 +406,10 @@ canvas.addEventListener(
   { passive: false },
 );
 
-$<HTMLButtonElement>('#fit').addEventListener('click', fit);
+$<HTMLButtonElement>('#fit').addEventListener('click', () => {
+  userMoved = false;
+  fit();
+});
 $<HTMLButtonElement>('#zoom-in').addEventListener('click', () => zoomAt(1.25, canvas.clientWidth / 2, canvas.clientHeight / 2));
 $<HTMLButtonElement>('#zoom-out').addEventListener('click', () => zoomAt(0.8, canvas.clientWidth / 2, canvas.clientHeight / 2));
 $<HTMLButtonElement>('#run').addEventListener('click', () => vscode.postMessage({ type: 'runWorkflow' }));
@@ -406,7 +418,10 @@ canvas.addEventListener('keydown', (e) => {
   if (e.key === '+' || e.key === '=') zoomAt(1.25, canvas.clientWidth / 2, canvas.clientHeight / 2);
   if (e.key === '-') zoomAt(0.8, canvas.clientWidth / 2, canvas.clientHeight / 2);
 });
-window.addEventListener('resize', drawMinimap);
+window.addEventListener('resize', () => {
+  if (!userMoved && graph) fit();
+  else drawMinimap();
+});
 
 setInterval(() => {
   if (Object.values(runBlocks).some((s) => s.state === 'running')) drawRunState();
