@@ -272,6 +272,46 @@ try {
   await sleep(300);
   await shot('04-run-succeeded.png');
   await shot('05-preview-only.png', wvIframe);
+
+  // ---- cpp-callbacks.ab: Run to Here on a block, then the whole workflow (its AI block fails
+  // without a model: the graph shows the failure)
+  const CPP = 'cpp-callbacks.ab';
+  await command('View: Close All Editor Groups');
+  await page.keyboard.press('Control+P');
+  await qi.waitFor({ state: 'visible' });
+  await page.keyboard.type(CPP);
+  await qi.locator('.monaco-list-row', { hasText: CPP }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active .label-name', { hasText: CPP }).waitFor({ timeout: 20000 });
+  await command('AgentBlocks: Open Preview to the Side');
+  const wv2 = page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXT_ID}"]`).frameLocator('#active-frame');
+  await wv2.locator('#title', { hasText: CPP }).waitFor({ timeout: 30000 });
+  await wv2.locator('.card[data-block="generate"]').waitFor({ timeout: 30000 });
+  check('cpp-callbacks preview draws its blocks', (await wv2.locator('.card').count()) === 4);
+  const cppLines = fs.readFileSync(path.join(WS, CPP), 'utf8').split('\n');
+  const contextLine = cppLines.findIndex((l) => /^\s*block context\b/.test(l)) + 2; // inside the block
+  const cppTab = page.locator('.tab', { hasText: CPP }).first();
+  await cppTab.click();
+  await page.keyboard.press('Control+G');
+  await qi.waitFor({ state: 'visible' });
+  await page.keyboard.type(String(contextLine));
+  await page.keyboard.press('Enter');
+  await command('AgentBlocks: Run to Here');
+  await wv2.locator('#run-status[data-status="succeeded"], #run-status[data-status="failed"]').waitFor({ timeout: 120000 });
+  const upTo = Object.fromEntries(await wv2.locator('.card').evaluateAll((els) => els.map((e) => [e.dataset.block, e.dataset.state])));
+  check('Run to Here runs the block and its upstream only',
+    ['find', 'filter', 'context'].every((b) => /succeeded|cached/.test(upTo[b])) && upTo.generate === 'idle', JSON.stringify(upTo));
+  await cppTab.click();
+  await command('AgentBlocks: Run Workflow');
+  await wv2.locator('#run-status[data-status="failed"], #run-status[data-status="succeeded"]').filter({ hasText: '#3' }).waitFor({ timeout: 120000 });
+  const all = Object.fromEntries(await wv2.locator('.card').evaluateAll((els) => els.map((e) => [e.dataset.block, e.dataset.state])));
+  check('a whole run shows cached, succeeded and failed blocks on the graph',
+    all.generate === 'failed' && ['find', 'filter', 'context'].every((b) => /succeeded|cached/.test(all[b])), JSON.stringify(all));
+  await page.locator('.notification-toast', { hasText: 'AgentBlocks: running' }).waitFor({ state: 'detached', timeout: 30000 }).catch(() => {});
+  await command('Notifications: Clear All Notifications');
+  await page.mouse.move(5, 600);
+  await sleep(500);
+  await shot('06-cpp-callbacks.png');
 } catch (e) {
   if (e instanceof Skip) {
     skipped.push(e.message);
