@@ -56,6 +56,21 @@ log(`binary ${BIN}: lsp=${hasLsp} run=${hasRun}`);
 
 // ------------------------------------------------------------ workspace, install
 fs.cpSync(path.join(REPO, 'examples'), WS, { recursive: true });
+// A block that takes a while, to see the elapsed time and to stop a run.
+fs.writeFileSync(path.join(WS, 'slow.ab'), [
+  'workflow "Slow" {',
+  '  block wait = shell "Wait" at (0, 0) {',
+  '    out stdout: String',
+  '    code ```',
+  '      sleep 30',
+  '      echo done',
+  '      ```',
+  '  }',
+  '}',
+  '',
+].join('\n'));
+// templates.ab is made again from templates.agentblocks by the conversion command.
+fs.rmSync(path.join(WS, 'templates.ab'));
 const csCommon = ['--user-data-dir', USER_DATA, '--extensions-dir', EXT_DIR];
 const csEnv = { ...process.env, XDG_CONFIG_HOME: path.join(RUN, 'xdg-config'), XDG_DATA_HOME: path.join(RUN, 'xdg-data') };
 let tt = Date.now();
@@ -312,6 +327,52 @@ try {
   await page.mouse.move(5, 600);
   await sleep(500);
   await shot('06-cpp-callbacks.png');
+
+  // ---- Stop: a running block shows its elapsed time; Stop cancels the run
+  const openFile = async (name) => {
+    await page.keyboard.press('Control+P');
+    await qi.waitFor({ state: 'visible' });
+    await page.keyboard.type(name);
+    await qi.locator('.monaco-list-row', { hasText: name }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active .label-name', { hasText: name }).waitFor({ timeout: 20000 });
+  };
+  await command('View: Close All Editor Groups');
+  await openFile('slow.ab');
+  await command('AgentBlocks: Open Preview to the Side');
+  await wv2.locator('.card[data-block="wait"]').waitFor({ timeout: 30000 });
+  await page.locator('.tab', { hasText: 'slow.ab' }).first().click();
+  await command('AgentBlocks: Run Workflow');
+  const running = wv2.locator('.card[data-block="wait"][data-state="running"] .status', { hasText: /running [1-9][0-9.]* s/ });
+  await running.waitFor({ timeout: 30000 });
+  check('a running block shows its elapsed time', true, await running.innerText());
+  await page.locator('.notification-toast', { hasText: 'AgentBlocks: running' }).waitFor({ timeout: 10000 }).then(
+    () => check('progress notification while running', true),
+    () => check('progress notification while running', false));
+  await shot('07-running.png');
+  await command('AgentBlocks: Stop');
+  await wv2.locator('#run-status[data-status="cancelled"]').waitFor({ timeout: 30000 }).then(
+    () => check('Stop cancels the run', true),
+    () => check('Stop cancels the run', false));
+
+  // ---- conversions
+  await command('View: Close All Editor Groups');
+  await openFile('templates.agentblocks');
+  await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'AgentBlocks JSON' }).waitFor({ timeout: 20000 }).then(
+    () => check('.agentblocks files are AgentBlocks JSON', true),
+    () => check('.agentblocks files are AgentBlocks JSON', false));
+  await command('AgentBlocks: Convert to .ab (Text)');
+  await page.locator('.tab.active .label-name', { hasText: 'templates.ab' }).waitFor({ timeout: 20000 });
+  await lines.filter({ hasText: 'workflow' }).first().waitFor({ timeout: 10000 }).catch(() => {});
+  check('Convert to .ab writes and opens the text', fs.existsSync(path.join(WS, 'templates.ab')) && fs.readFileSync(path.join(WS, 'templates.ab'), 'utf8').includes('workflow'));
+  await page.locator('.tab', { hasText: 'templates.agentblocks' }).first().click();
+  await command('AgentBlocks: Open as Text');
+  await page.locator('.tab.active.dirty', { hasText: 'Untitled' }).waitFor({ timeout: 20000 });
+  const active = page.locator('.editor-group-container.active');
+  await active.locator('.view-lines', { hasText: 'workflow' }).waitFor({ timeout: 10000 }).catch(() => {});
+  const asText = (await active.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+  check('Open as Text shows the .ab text', /workflow/.test(asText) && /block \w+ = /.test(asText), await active.locator('.tab.active .label-name').first().innerText());
+  await shot('08-open-as-text.png');
 } catch (e) {
   if (e instanceof Skip) {
     skipped.push(e.message);

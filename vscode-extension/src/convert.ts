@@ -55,18 +55,14 @@ export async function convertFile(server: ServerManager, arg: unknown, from: '.a
   }
 }
 
-/** "Open as Text": an `.agentblocks` file's `.ab` text in a new editor (untitled until saved). */
+/** "Open as Text": an `.agentblocks` file's `.ab` text in a new untitled editor. */
 export async function openAsText(server: ServerManager, arg: unknown): Promise<void> {
   const doc = await source(arg, '.agentblocks');
   if (!doc) return;
   try {
     const text = await run(binary(server), ['convert', doc.uri.fsPath, '--to', 'dsl']);
-    const target = vscode.Uri.file(doc.uri.fsPath.replace(/\.agentblocks$/, '.ab')).with({ scheme: 'untitled' });
-    const untitled = await vscode.workspace.openTextDocument(target);
-    const edit = new vscode.WorkspaceEdit();
-    edit.replace(target, new vscode.Range(0, 0, untitled.lineCount, 0), text);
-    await vscode.workspace.applyEdit(edit);
-    const opened = await vscode.languages.setTextDocumentLanguage(untitled, 'agentblocks');
+    // Untitled: saving asks where, so the JSON file is never overwritten by accident.
+    const opened = await vscode.workspace.openTextDocument({ language: 'agentblocks', content: text });
     await vscode.window.showTextDocument(opened, { viewColumn: vscode.ViewColumn.Beside });
   } catch (e) {
     void vscode.window.showErrorMessage(`AgentBlocks: could not open as text: ${e instanceof Error ? e.message : String(e)}`);
