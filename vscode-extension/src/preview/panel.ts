@@ -160,6 +160,9 @@ class Preview implements vscode.Disposable {
       case 'runWorkflow':
         await vscode.commands.executeCommand('agentblocks.runWorkflow', this.uri);
         break;
+      case 'stop':
+        await vscode.commands.executeCommand('agentblocks.stop');
+        break;
     }
   }
 

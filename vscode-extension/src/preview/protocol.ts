@@ -13,4 +13,5 @@ export type FromWebview =
   | { type: 'reveal'; block: string }
   | { type: 'move'; block: string; x: number; y: number }
   | { type: 'runBlock'; block: string }
-  | { type: 'runWorkflow' };
+  | { type: 'runWorkflow' }
+  | { type: 'stop' };

@@ -412,7 +412,8 @@ $<HTMLButtonElement>('#fit').addEventListener('click', () => {
 });
 $<HTMLButtonElement>('#zoom-in').addEventListener('click', () => zoomAt(1.25, canvas.clientWidth / 2, canvas.clientHeight / 2));
 $<HTMLButtonElement>('#zoom-out').addEventListener('click', () => zoomAt(0.8, canvas.clientWidth / 2, canvas.clientHeight / 2));
-$<HTMLButtonElement>('#run').addEventListener('click', () => vscode.postMessage({ type: 'runWorkflow' }));
+const runButton = $<HTMLButtonElement>('#run');
+runButton.addEventListener('click', () => vscode.postMessage({ type: runButton.dataset.running === 'true' ? 'stop' : 'runWorkflow' }));
 canvas.addEventListener('keydown', (e) => {
   if (e.key === 'f' || e.key === '0') fit();
   if (e.key === '+' || e.key === '=') zoomAt(1.25, canvas.clientWidth / 2, canvas.clientHeight / 2);
@@ -454,6 +455,9 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       clockSkew = m.now - Date.now();
       runStatus.textContent = m.status ? `${m.label}: ${m.status.replace('_', ' ')}` : '';
       runStatus.dataset.status = m.status ?? '';
+      runButton.dataset.running = String(m.status === 'running');
+      runButton.textContent = m.status === 'running' ? '■ Stop' : '▶ Run';
+      runButton.title = m.status === 'running' ? 'Stop the run' : 'Run Workflow';
       drawRunState();
       drawMinimap();
       break;
