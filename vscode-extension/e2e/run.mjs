@@ -69,6 +69,15 @@ fs.writeFileSync(path.join(WS, 'slow.ab'), [
   '}',
   '',
 ].join('\n'));
+// A large generated workflow without positions: auto-layout and the minimap.
+const big = ['workflow "Large" {'];
+for (let i = 0; i < 40; i++) {
+  big.push(`  block b${i} = python "Step ${i}" {`);
+  if (i > 0) big.push(`    in v: Integer <- b${Math.floor((i - 1) / 2)}.v`);
+  big.push('    out v: Integer', '    code ```', i > 0 ? '      v + 1' : '      1', '      ```', '  }');
+}
+big.push('}', '');
+fs.writeFileSync(path.join(WS, 'large.ab'), big.join('\n'));
 // templates.ab is made again from templates.agentblocks by the conversion command.
 fs.rmSync(path.join(WS, 'templates.ab'));
 const csCommon = ['--user-data-dir', USER_DATA, '--extensions-dir', EXT_DIR];
@@ -354,6 +363,57 @@ try {
   await wv2.locator('#run-status[data-status="cancelled"]').waitFor({ timeout: 30000 }).then(
     () => check('Stop cancels the run', true),
     () => check('Stop cancels the run', false));
+
+  // ---- a large workflow without positions: auto-layout without overlaps, the minimap
+  await command('View: Close All Editor Groups');
+  await openFile('large.ab');
+  await command('AgentBlocks: Open Preview to the Side');
+  await wv2.locator('.card[data-block="b39"]').waitFor({ timeout: 30000 });
+  const boxes = await wv2.locator('.card').evaluateAll((els) => els.map((e) => ({ id: e.dataset.block, auto: e.classList.contains('auto'), x: e.offsetLeft, y: e.offsetTop, w: e.offsetWidth, h: e.offsetHeight })));
+  let overlaps = 0;
+  for (const a of boxes) for (const b of boxes) if (a.id < b.id && a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) overlaps++;
+  check('large graph: 40 auto-placed cards, none overlapping', boxes.length === 40 && boxes.every((b) => b.auto) && overlaps === 0, `${boxes.length} cards, ${overlaps} overlaps`);
+  await wv2.locator('#minimap:not([hidden])').waitFor({ timeout: 10000 }).then(
+    () => check('large graph: minimap shown', true),
+    () => check('large graph: minimap shown', false));
+  await shot('09-large-graph.png');
+
+  // ---- restart; a server path that points nowhere gives a notification with the fix
+  await command('AgentBlocks: Restart Language Server');
+  await page.locator('.statusbar-item .codicon-pass').first().waitFor({ timeout: 60000 }).then(
+    () => check('Restart Language Server: running again', true),
+    () => check('Restart Language Server: running again', false));
+  // Edit the user settings the way a user does (the settings editor, saved).
+  await command('Preferences: Open User Settings (JSON)');
+  await page.locator('.tab.active .label-name', { hasText: 'settings.json' }).waitFor({ timeout: 20000 });
+  const settingsLines = page.locator('.editor-group-container.active .view-lines', { hasText: 'agentblocks.server.path' });
+  await settingsLines.waitFor({ timeout: 20000 });
+  const replaceAll = async (from, to) => {
+    await settingsLines.click({ position: { x: 400, y: 5 } });
+    await page.keyboard.press('Control+H');
+    const fw = page.locator('.editor-group-container.active .find-widget.visible');
+    await fw.waitFor({ state: 'visible' });
+    await fw.locator('.find-part textarea').fill(from);
+    await fw.locator('.replace-part textarea').fill(to);
+    await fw.locator('.replace-part .codicon-find-replace-all').click();
+    await fw.locator('.codicon-widget-close').click();
+    await page.keyboard.press('Control+S');
+  };
+  const statusIcon = (icon) => page.locator(`.statusbar-item[id$="agentblocks.status"] .codicon-${icon}`).first();
+  await replaceAll(BIN, '/nonexistent/agentblocks');
+  const missing = page.locator('.notification-toast', { hasText: 'which is not an executable file' });
+  await missing.waitFor({ timeout: 30000 }).then(
+    async () => check('a wrong server path: notification with the fix', (await missing.innerText()).includes('Set agentblocks.server.path'), (await missing.innerText()).replace(/\s+/g, ' ')),
+    () => check('a wrong server path: notification with the fix', false));
+  await statusIcon('warning').waitFor({ timeout: 10000 }).then(
+    () => check('a wrong server path: status bar warns', true),
+    () => check('a wrong server path: status bar warns', false));
+  await shot('10-server-missing.png');
+  await replaceAll('/nonexistent/agentblocks', BIN);
+  await statusIcon('pass').waitFor({ timeout: 60000 }).then(
+    () => check('fixing the setting restarts the server', true),
+    () => check('fixing the setting restarts the server', false));
+  await command('Notifications: Clear All Notifications');
 
   // ---- conversions
   await command('View: Close All Editor Groups');

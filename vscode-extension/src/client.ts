@@ -104,6 +104,12 @@ export class ServerManager implements vscode.Disposable {
           const lines = doc.getText().split(/\r?\n/);
           return new vscode.SemanticTokens(Uint32Array.from(dropTokensOnLines(tokens.data, codeBodyLines(lines))));
         },
+        provideDocumentRangeSemanticTokens: async (doc, range, token, next) => {
+          const tokens = await next(doc, range, token);
+          if (!tokens || doc.languageId !== 'agentblocks') return tokens;
+          const lines = doc.getText().split(/\r?\n/);
+          return new vscode.SemanticTokens(Uint32Array.from(dropTokensOnLines(tokens.data, codeBodyLines(lines))));
+        },
       },
     };
     const client = new LanguageClient('agentblocks', 'AgentBlocks Language Server', serverOptions, clientOptions);
