@@ -195,9 +195,8 @@ export class RunController implements vscode.Disposable {
     if (t.kind === 'block') args.push(t.upstream ? '--until' : '--block', t.block);
     if (!vscode.workspace.getConfiguration('agentblocks').get<boolean>('cache.enabled', true)) args.push('--no-cache');
     const cwd = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(file);
+    // agentblocks.python.path reaches the server only: the command line has no option for it.
     const env = { ...process.env };
-    const py = vscode.workspace.getConfiguration('agentblocks').get<string>('python.path', '').trim();
-    if (py) env.AGENTBLOCKS_PYTHON = py;
     this.output.appendLine(`$ ${found.path} ${args.join(' ')}`);
     const child: ChildProcess = spawn(found.path, args, { cwd, env, detached: process.platform !== 'win32' });
     const kill = () => {
@@ -340,6 +339,10 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly runs: RunController) {
+    // Elapsed times of running blocks move on between events.
+    setInterval(() => {
+      if (this.runs.active) this.emitter.fire(undefined);
+    }, 1000).unref();
     runs.onDidChange(() => {
       // Coalesce bursts of events.
       if (this.timer) return;
