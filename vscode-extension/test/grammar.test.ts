@@ -99,3 +99,21 @@ describe('TextMate grammar', () => {
     expect(tokens.find((t) => t.line === 7 && t.text.includes('out'))?.scopes).not.toContain('meta.embedded');
   });
 });
+
+describe('TextMate grammar on every example', () => {
+  const examples = fs.readdirSync(path.join(repo, 'examples')).filter((f) => f.endsWith('.ab'));
+  it.each(examples)('%s: every block and fence closes (the state returns to the top)', (name) => {
+    const text = fs.readFileSync(path.join(repo, 'examples', name), 'utf8');
+    let state = INITIAL;
+    const depths: number[] = [];
+    for (const line of text.split('\n')) {
+      state = grammar.tokenizeLine(line, state).ruleStack;
+      depths.push(state.depth);
+    }
+    expect(depths[depths.length - 1]).toBe(INITIAL.depth);
+    // no line outside a block is coloured as part of one: blank lines between blocks are top level
+    text.split('\n').forEach((line, i) => {
+      if (/^ {2}block /.test(line)) expect(depths[i - 1], `line ${i} opens a block inside another`).toBe(INITIAL.depth);
+    });
+  });
+});
