@@ -421,6 +421,11 @@ try {
   await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'AgentBlocks JSON' }).waitFor({ timeout: 20000 }).then(
     () => check('.agentblocks files are AgentBlocks JSON', true),
     () => check('.agentblocks files are AgentBlocks JSON', false));
+  await command('AgentBlocks: Open Preview to the Side');
+  await wv2.locator('.card[data-block="make"]').waitFor({ timeout: 30000 }).then(
+    () => check('the preview draws an .agentblocks (JSON) file', true),
+    () => check('the preview draws an .agentblocks (JSON) file', false));
+  await page.locator('.tab', { hasText: 'templates.agentblocks' }).first().click();
   await command('AgentBlocks: Convert to .ab (Text)');
   await page.locator('.tab.active .label-name', { hasText: 'templates.ab' }).waitFor({ timeout: 20000 });
   await lines.filter({ hasText: 'workflow' }).first().waitFor({ timeout: 10000 }).catch(() => {});
