@@ -46,9 +46,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "${CS_SKIP_APT:-0}" = 1 ] && die "missing apt packages: ${missing[*]}"
   log "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends "${missing[@]}" >>"$LOG" 2>&1 || {
-    apt-get update >>"$LOG" 2>&1 || die "apt-get update failed (see $LOG)"
-    apt-get install -y --no-install-recommends "${missing[@]}" >>"$LOG" 2>&1 \
+  SUDO=()
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo --preserve-env=DEBIAN_FRONTEND)
+  "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}" >>"$LOG" 2>&1 || {
+    "${SUDO[@]}" apt-get update >>"$LOG" 2>&1 || die "apt-get update failed (see $LOG)"
+    "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}" >>"$LOG" 2>&1 \
       || die "apt-get install failed (see $LOG)"
   }
 fi
