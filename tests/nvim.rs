@@ -43,39 +43,58 @@ fn result<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or(&Value::Null)
 }
 
-#[test]
-fn neovim_drives_the_real_server() {
-    if !nvim_available() {
-        eprintln!("skipped: `nvim` is not installed (.ci/run installs it)");
-        return;
-    }
+/// Writes `text` to `name` in a temporary folder and runs the probe on it with `args`
+/// (probe options; `--file`, `--filetype` and the server command are added), returning its
+/// JSON report.
+fn probe(name: &str, text: &str, args: &[&str]) -> Value {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let file = dir.path().join("flow.ab");
-    std::fs::write(&file, FLOW).expect("the workflow is written");
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).expect("the workflow is written");
     let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/nvim-lsp-probe.sh");
     let output = Command::new("bash")
         .arg(&probe)
         .arg("--file")
         .arg(&file)
         .args(["--filetype", "agentblocks", "--quiet", "--timeout", "60000"])
-        // Feed a `List[Path]` into a `Number`: a type mismatch.
-        .args(["--edit", "10:15-10:25:Number"])
-        .args(["--completion", "10:30"])
-        .args(["--hover", "10:35"])
-        .args(["--definition", "10:30"])
-        .args(["--rename", "4:10:sources"])
-        .args(["--formatting", "--symbols"])
+        .args(args)
         .arg("--")
         .arg(env!("CARGO_BIN_EXE_agentblocks"))
         .arg("lsp")
         .output()
         .expect("the probe runs");
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
         panic!(
             "the probe prints a JSON report; stderr:\n{}",
             String::from_utf8_lossy(&output.stderr)
         )
-    });
+    })
+}
+
+#[test]
+fn neovim_drives_the_real_server() {
+    if !nvim_available() {
+        eprintln!("skipped: `nvim` is not installed (.ci/run installs it)");
+        return;
+    }
+    let report = probe(
+        "flow.ab",
+        FLOW,
+        &[
+            // Feed a `List[Path]` into a `Number`: a type mismatch.
+            "--edit",
+            "10:15-10:25:Number",
+            "--completion",
+            "10:30",
+            "--hover",
+            "10:35",
+            "--definition",
+            "10:30",
+            "--rename",
+            "4:10:sources",
+            "--formatting",
+            "--symbols",
+        ],
+    );
     assert_eq!(report["ok"], true, "{report}");
     let uri = report["probe"]["uri"]
         .as_str()
@@ -131,32 +150,17 @@ fn neovim_runs_a_workflow_through_execute_command() {
         eprintln!("skipped: `nvim` is not installed (.ci/run installs it)");
         return;
     }
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let file = dir.path().join("run.ab");
-    std::fs::write(&file, RUNNABLE).expect("the workflow is written");
-    let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/nvim-lsp-probe.sh");
-    let output = Command::new("bash")
-        .arg(&probe)
-        .arg("--file")
-        .arg(&file)
-        .args(["--filetype", "agentblocks", "--quiet", "--timeout", "60000"])
-        .arg("--codelens")
-        .args([
+    let report = probe(
+        "run.ab",
+        RUNNABLE,
+        &[
+            "--codelens",
             "--request",
             r#"workspace/executeCommand={"command": "agentblocks.runWorkflow", "arguments": [{"uri": "%URI%"}]}"#,
-        ])
-        .args(["--hover", "3:10"])
-        .arg("--")
-        .arg(env!("CARGO_BIN_EXE_agentblocks"))
-        .arg("lsp")
-        .output()
-        .expect("the probe runs");
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-        panic!(
-            "the probe prints a JSON report; stderr:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
+            "--hover",
+            "3:10",
+        ],
+    );
     assert_eq!(report["ok"], true, "{report}");
     let lenses = result(&report, "codelens").to_string();
     assert!(lenses.contains("▶ Run workflow"), "{lenses}");

@@ -343,16 +343,8 @@ fn outputs_line(outputs: &[OutputValue]) -> String {
         .join(", ")
 }
 
-/// A duration for people: `12ms`, `1.5s`, `2m 3s`.
-pub fn format_ms(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms < 60_000 {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    } else {
-        format!("{}m {}s", ms / 60_000, (ms % 60_000) / 1000)
-    }
-}
+/// A duration for people: `12ms`, `1.5s`, `2m 3s` (the language server's wording too).
+pub use agentblocks_dsl::ide::run::duration as format_ms;
 
 #[cfg(test)]
 mod tests {
