@@ -729,6 +729,62 @@ mod javascript {
     }
 
     #[test]
+    fn timers_fire_in_order_before_outputs_are_read() {
+        let outcome = call(
+            "javascript",
+            "const order = [];\nsetTimeout((x) => order.push(x), 5, 'late');\nsetTimeout(() => order.push('soon'), 0);\nconst dropped = setTimeout(() => order.push('cleared'), 0);\nclearTimeout(dropped);\nlet ticks = 0;\nconst every = setInterval(() => { ticks += 1; if (ticks === 3) clearInterval(every); }, 1);\nawait new Promise((resolve) => setTimeout(resolve, 10));\nconst waited = true;\n",
+        )
+        .output("order", "List[String]")
+        .output("ticks", "Integer")
+        .output("waited", "Boolean")
+        .run();
+        assert_eq!(
+            outcome.output("order"),
+            Value::List(vec![s("soon"), s("late")])
+        );
+        assert_eq!(outcome.output("ticks"), Value::Integer(3));
+        assert_eq!(outcome.output("waited"), Value::Bool(true));
+    }
+
+    #[test]
+    fn a_timer_that_throws_fails_the_block_at_its_line() {
+        let outcome = call(
+            "javascript",
+            "setTimeout(() => {\n  throw new Error('late failure');\n}, 1);\n",
+        )
+        .output("out", "Any")
+        .run();
+        let (message, _, line) = failed_line(outcome.error());
+        assert!(message.contains("late failure"), "{message}");
+        assert_eq!(line, Some(11));
+    }
+
+    #[test]
+    fn an_endless_interval_times_out_and_cancel_stops_a_wait() {
+        let outcome = call("javascript", "setInterval(() => {}, 1);")
+            .output("out", "Any")
+            .timeout(Duration::from_millis(200))
+            .run();
+        assert!(
+            matches!(outcome.error(), CodeError::Timeout(_)),
+            "{:?}",
+            outcome.result
+        );
+        let outcome = call(
+            "javascript",
+            "await new Promise((r) => setTimeout(r, 60000));",
+        )
+        .output("out", "Any")
+        .timeout(Duration::from_millis(200))
+        .run();
+        assert!(
+            matches!(outcome.error(), CodeError::Timeout(_)),
+            "{:?}",
+            outcome.result
+        );
+    }
+
+    #[test]
     fn runaway_promise_chain_times_out() {
         let outcome = call(
             "javascript",

@@ -3,9 +3,12 @@
 //! Each run gets a fresh runtime and context with a memory limit and an interrupt handler that
 //! stops the code when the timeout passes or the cancel flag is set. Inputs are globals (paths
 //! as strings). The code is evaluated as a global script (with top-level `await` allowed when it
-//! uses `await`); its promise and every pending job run until settled. With one output, a completion value that is
-//! not `undefined` is the output (`["a"].map(x => x)`); otherwise outputs are read by name
-//! (`var`, `let`, `const` and `globalThis` properties all work). `console.log`/`info`/`debug` go
+//! uses `await`); then an event loop runs pending jobs and timers (`setTimeout`, `setInterval`,
+//! `clearTimeout`, `clearInterval`, kept by the prelude in JavaScript and fired from Rust) until
+//! its promise settles and nothing is left to run, as Node would before exiting. With one
+//! output, a completion value that is not `undefined` is the output (`["a"].map(x => x)`);
+//! otherwise outputs are read by name (`var`, `let`, `const` and `globalThis` properties all
+//! work). `console.log`/`info`/`debug` go
 //! to the log as stdout and `console.error`/`warn` as stderr.
 //!
 //! The context runs on a scoped thread of its own so that the console can stream lines to the
@@ -14,12 +17,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rquickjs::context::EvalOptions;
 use rquickjs::{
-    Array, CaughtError, Context, Ctx, Function, Object, Promise, Runtime, Type as JsType,
-    Value as JsValue,
+    Array, CaughtError, Context, Ctx, Function, Object, Runtime, Type as JsType, Value as JsValue,
 };
 
 use super::{CodeError, CodeRequest, LogLine, Stream};
@@ -55,7 +57,40 @@ const PRELUDE: &str = r#"
     log: writer(0), info: writer(0), debug: writer(0), trace: writer(0),
     error: writer(1), warn: writer(1),
   };
-})();
+
+  // Timers: the event loop in Rust asks `wait` how long until the next one is due (-1 when
+  // none is left), sleeps, then calls `fire`, which runs the due ones in order.
+  const timers = new Map();
+  let nextId = 1;
+  const schedule = (repeat) => (callback, delay = 0, ...args) => {
+    if (typeof callback !== "function") throw new TypeError("the callback must be a function");
+    const ms = Math.max(0, Number(delay) || 0);
+    const id = nextId++;
+    timers.set(id, { at: Date.now() + ms, every: repeat ? Math.max(1, ms) : null, callback, args });
+    return id;
+  };
+  const clear = (id) => { timers.delete(id); };
+  globalThis.setTimeout = schedule(false);
+  globalThis.setInterval = schedule(true);
+  globalThis.clearTimeout = clear;
+  globalThis.clearInterval = clear;
+  return {
+    wait() {
+      let next = Infinity;
+      for (const timer of timers.values()) next = Math.min(next, timer.at);
+      return next === Infinity ? -1 : Math.max(0, next - Date.now());
+    },
+    fire() {
+      const now = Date.now();
+      const due = [...timers].filter(([, t]) => t.at <= now).sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
+      for (const [id, timer] of due) {
+        if (!timers.has(id)) continue; // cleared by an earlier callback
+        if (timer.every === null) timers.delete(id); else timer.at = now + timer.every;
+        timer.callback(...timer.args);
+      }
+    },
+  };
+})()
 "#;
 
 /// Runs `req.code` as JavaScript and returns the outputs in port order.
@@ -113,7 +148,13 @@ fn run_in_context(
     }
     let context = Context::full(&runtime).map_err(setup)?;
     let result = context.with(|ctx| -> Result<Vec<(String, Value)>, CodeError> {
-        install_console(&ctx, sender).map_err(setup)?;
+        let event_loop = EventLoop {
+            timers: install_prelude(&ctx, sender).map_err(setup)?,
+            ctx: ctx.clone(),
+            req,
+            stopped: &stopped,
+            deadline: req.deadline(start),
+        };
         let globals = ctx.globals();
         for (name, value) in req.inputs {
             let js = to_js(&ctx, value).map_err(setup)?;
@@ -129,7 +170,7 @@ fn run_in_context(
         options.filename = Some(FILE_NAME.to_string());
         let evaluated: Result<JsValue, _> = ctx.eval_with_options(req.code, options);
         let completion = match evaluated {
-            Ok(value) => settle(&ctx, value, req, &stopped)?,
+            Ok(value) => event_loop.settle(value)?,
             Err(err) => return Err(js_failure(&ctx, err, req, &stopped)),
         };
         // With top-level await allowed, QuickJS resolves to `{value: completion}`.
@@ -141,7 +182,7 @@ fn run_in_context(
             }
             _ => completion,
         };
-        let completion = settle(&ctx, completion, req, &stopped)?;
+        let completion = event_loop.settle(completion)?;
 
         let mut values = Vec::new();
         let single = req.outputs.len() == 1;
@@ -179,7 +220,11 @@ fn run_in_context(
     result
 }
 
-fn install_console(ctx: &Ctx<'_>, sender: mpsc::Sender<LogLine>) -> rquickjs::Result<()> {
+/// Installs `console` and the timers; returns the timers' `{wait, fire}` for the event loop.
+fn install_prelude<'js>(
+    ctx: &Ctx<'js>,
+    sender: mpsc::Sender<LogLine>,
+) -> rquickjs::Result<Object<'js>> {
     let emit = Function::new(ctx.clone(), move |stream: i32, text: String| {
         let stream = if stream == 0 {
             Stream::Stdout
@@ -189,57 +234,92 @@ fn install_console(ctx: &Ctx<'_>, sender: mpsc::Sender<LogLine>) -> rquickjs::Re
         let _ = sender.send(LogLine { stream, text });
     })?;
     ctx.globals().set("__agentblocks_emit", emit)?;
-    ctx.eval::<(), _>(PRELUDE)
+    ctx.eval(PRELUDE)
 }
 
-/// Runs pending jobs until `value` (when a promise) settles; returns what it resolved to.
-fn settle<'js>(
-    ctx: &Ctx<'js>,
-    value: JsValue<'js>,
-    req: &CodeRequest,
-    stopped: &AtomicBool,
-) -> Result<JsValue<'js>, CodeError> {
-    let Some(promise) = value.as_promise().cloned() else {
-        drain_jobs(ctx, req, stopped)?;
-        return Ok(value);
-    };
-    loop {
-        match promise.result::<JsValue>() {
-            Some(Ok(value)) => {
-                drain_jobs(ctx, req, stopped)?;
-                return Ok(value);
+/// The block's event loop: pending jobs (promise reactions) first, then timers, waiting for
+/// the next one while watching the timeout and the cancel flag (the interrupt handler only
+/// sees them while JavaScript runs).
+struct EventLoop<'a, 'js> {
+    ctx: Ctx<'js>,
+    /// The prelude's `{wait, fire}`.
+    timers: Object<'js>,
+    req: &'a CodeRequest<'a>,
+    stopped: &'a AtomicBool,
+    deadline: Option<Instant>,
+}
+
+impl<'js> EventLoop<'_, 'js> {
+    /// Runs the loop until `value` (when a promise) settles and nothing is left to run;
+    /// returns what it resolved to.
+    fn settle(&self, value: JsValue<'js>) -> Result<JsValue<'js>, CodeError> {
+        let Some(promise) = value.as_promise().cloned() else {
+            while self.turn()? {}
+            return Ok(value);
+        };
+        loop {
+            match promise.result::<JsValue>() {
+                Some(Ok(value)) => {
+                    while self.turn()? {}
+                    return Ok(value);
+                }
+                Some(Err(err)) => return Err(self.failure(err)),
+                None => {}
             }
-            Some(Err(err)) => return Err(js_failure(ctx, err, req, stopped)),
-            None => {}
+            if !self.turn()? {
+                return Err(CodeError::failed(
+                    "the block's promise never settled (no pending job or timer is left to \
+                     settle it)",
+                ));
+            }
         }
-        if !run_one_job(ctx, req, stopped)? {
-            return Err(promise_never_settles(&promise));
+    }
+
+    /// Runs one pending job, else waits for the next timer and fires the due ones; false when
+    /// neither is left.
+    fn turn(&self) -> Result<bool, CodeError> {
+        self.check_stop()?;
+        if self.ctx.execute_pending_job() {
+            self.check_stop()?;
+            return Ok(true);
         }
+        let call = |name: &str| -> Result<JsValue<'js>, CodeError> {
+            self.timers
+                .get::<_, Function>(name)
+                .and_then(|f| f.call(()))
+                .map_err(|err| self.failure(err))
+        };
+        let Some(wait) = call("wait")?.as_number().filter(|ms| *ms >= 0.0) else {
+            return Ok(false);
+        };
+        let due = Instant::now() + Duration::from_secs_f64(wait.min(1e9) / 1000.0);
+        while let Some(left) = due.checked_duration_since(Instant::now()) {
+            if left.is_zero() {
+                break;
+            }
+            self.check_stop()?;
+            thread::sleep(left.min(Duration::from_millis(20)));
+        }
+        call("fire")?;
+        self.check_stop()?;
+        Ok(true)
     }
-}
 
-fn promise_never_settles(_promise: &Promise<'_>) -> CodeError {
-    CodeError::failed(
-        "the block's promise never settled (nothing left to run; timers and I/O are not \
-         available in JavaScript blocks)",
-    )
-}
-
-fn drain_jobs(ctx: &Ctx<'_>, req: &CodeRequest, stopped: &AtomicBool) -> Result<(), CodeError> {
-    while run_one_job(ctx, req, stopped)? {}
-    Ok(())
-}
-
-/// Runs one pending job; false when there was none.
-fn run_one_job(ctx: &Ctx<'_>, req: &CodeRequest, stopped: &AtomicBool) -> Result<bool, CodeError> {
-    if stopped.load(Ordering::SeqCst) {
-        return Err(req.stop_error());
+    /// The stop error once the run is cancelled or past its deadline.
+    fn check_stop(&self) -> Result<(), CodeError> {
+        let late = self.deadline.is_some_and(|d| Instant::now() >= d);
+        if late || self.req.cancel.is_cancelled() {
+            self.stopped.store(true, Ordering::SeqCst);
+        }
+        if self.stopped.load(Ordering::SeqCst) {
+            return Err(self.req.stop_error());
+        }
+        Ok(())
     }
-    let ran = ctx.execute_pending_job();
-    if stopped.load(Ordering::SeqCst) {
-        return Err(req.stop_error());
+
+    fn failure(&self, err: rquickjs::Error) -> CodeError {
+        js_failure(&self.ctx, err, self.req, self.stopped)
     }
-    Ok(ran)
 }
 
 /// Describes a thrown exception, with `<block>:LINE` mapped to the workflow file.
