@@ -420,11 +420,11 @@ fn empty_collection(key: &str, len: Option<usize>, object: bool) -> Option<(Stri
     })
 }
 
-/// Prints one block as it stands in a workflow, without comments: the `block` line at two
-/// spaces, its statements at four, `connections` into its inputs written on them. What a
-/// quick fix inserts (`ide::code_actions`).
-pub fn print_block(block: &Block, connections: &[Connection]) -> String {
-    let blocks = std::slice::from_ref(block);
+/// Prints one block as it stands in a workflow whose blocks are `blocks` (the sources of its
+/// connections), without comments: the `block` line at two spaces, its statements at four,
+/// `connections` into its inputs written on them. What a quick fix inserts
+/// (`ide::code_actions`).
+pub fn print_block(block: &Block, connections: &[Connection], blocks: &[Block]) -> String {
     let mut inputs: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
     for (k, c) in connections.iter().enumerate() {
         let port = block
