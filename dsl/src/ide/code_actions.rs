@@ -317,16 +317,15 @@ mod tests {
             "{text}"
         );
         let list = src.replace("count: Integer", "count: List[Path]");
-        assert_eq!(
-            fixed(
-                FileKind::Dsl,
-                &list,
-                "type-mismatch",
-                "insert a conversion: `\"\\n\".join(str(v) for v in value)`"
-            )
-            .len()
-                > 0,
-            true
+        let text = fixed(
+            FileKind::Dsl,
+            &list,
+            "type-mismatch",
+            "insert a conversion: `\"\\n\".join(str(v) for v in value)`",
+        );
+        assert!(
+            text.contains("    in value: List[Path] <- a.count\n    out value: String\n"),
+            "{text}"
         );
         let none = src
             .replace("count: Integer", "count: List[Path]")

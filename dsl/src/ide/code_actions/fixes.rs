@@ -20,14 +20,18 @@ use crate::ide::{Analysis, FileKind};
 
 /// The inserting fixes of `diagnostic`.
 pub(super) fn fixes(analysis: &Analysis, diagnostic: &Diagnostic) -> Vec<Fix> {
-    let Some(index) = analysis.index() else {
-        return Vec::new();
-    };
+    let index = || analysis.index();
     let fix = match diagnostic.code {
         "missing-property" => add_property(analysis, diagnostic),
-        "unknown-source-port" => declare_port(analysis, &index, diagnostic, Direction::Out),
-        "unknown-target-port" => declare_port(analysis, &index, diagnostic, Direction::In),
-        "type-mismatch" => insert_conversion(analysis, &index, diagnostic),
+        "unknown-source-port" => {
+            index().and_then(|index| declare_port(analysis, &index, diagnostic, Direction::Out))
+        }
+        "unknown-target-port" => {
+            index().and_then(|index| declare_port(analysis, &index, diagnostic, Direction::In))
+        }
+        "type-mismatch" => {
+            index().and_then(|index| insert_conversion(analysis, &index, diagnostic))
+        }
         _ => None,
     };
     fix.into_iter().collect()
@@ -196,8 +200,11 @@ fn declare_port(
                 Direction::In => (vec![new], vec![]),
                 Direction::Out => (vec![], vec![new]),
             };
-            let mut mini = bare_block(&block.id.value, code_kind("python", None), inputs, outputs);
-            if direction == Direction::Out {
+            let mini = bare_block(&block.id.value, code_kind("python", None), inputs, outputs);
+            let connect_statement = text
+                .get(conn.span.start..conn.span.end)
+                .is_some_and(|t| t.starts_with("connect"));
+            if direction == Direction::Out || !connect_statement {
                 let lines = place::statements(&mini, indent);
                 vec![place::dsl_add_statements(
                     analysis.tree()?,
@@ -208,7 +215,6 @@ fn declare_port(
             } else {
                 // The connection was a `connect` statement (there was no input to write it
                 // on); the formatter writes it on the new input, so the fix does too.
-                mini.id = block.id.clone();
                 let lines =
                     place::statements_with(&mini, std::slice::from_ref(conn), index.blocks, indent);
                 vec![
