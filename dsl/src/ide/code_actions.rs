@@ -154,6 +154,32 @@ mod tests {
     }
 
     #[test]
+    fn a_present_empty_collection_gives_way() {
+        let src = "workflow {\n  block $0r = read_file {\n    @properties = {}\n    out content: String\n  }\n}\n";
+        let text = fixed(
+            FileKind::Dsl,
+            src,
+            "missing-property",
+            "add property `path`",
+        );
+        assert_eq!(
+            text,
+            "workflow {\n  block r = read_file {\n    path = \"\"\n    out content: String\n  }\n}\n"
+        );
+        let src = "workflow {\n  block a = python {\n    @outputs = []\n    code ```\n      n = 1\n      ```\n  }\n\n  block b = python {\n    in n: Integer <- a.$0n\n    code ```\n      n\n      ```\n  }\n}\n";
+        let text = fixed(
+            FileKind::Dsl,
+            src,
+            "unknown-source-port",
+            "declare output `n: Integer`",
+        );
+        assert!(
+            text.contains("  block a = python {\n    out n: Integer\n    code ```"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn missing_property_in_json() {
         let src = r#"{
   "format_version": "1.0",

@@ -91,7 +91,7 @@ fn add_property(analysis: &Analysis, diagnostic: &Diagnostic) -> Option<Fix> {
         .find(|b| b.id.span == diagnostic.span())?;
     let def = check::block_def(block)?.property(name)?;
     let value = def.initial_value();
-    let edit = match analysis.kind() {
+    let edits = match analysis.kind() {
         FileKind::Dsl => {
             let BlockKind::Visual { block_type, .. } = &block.kind else {
                 return None;
@@ -108,7 +108,7 @@ fn add_property(analysis: &Analysis, diagnostic: &Diagnostic) -> Option<Fix> {
             let tree = analysis.tree()?;
             let indent = place::line_indent(analysis.text(), block.span.start);
             let lines = place::statements(&bare_block("b", kind, vec![], vec![]), indent);
-            place::dsl_add_statements(tree, block, BlockPart::KindFields, &lines)?
+            place::dsl_add_statements(tree, block, BlockPart::KindFields, "properties", &lines)?
         }
         FileKind::Json => {
             let text = analysis.text();
@@ -117,7 +117,13 @@ fn add_property(analysis: &Analysis, diagnostic: &Diagnostic) -> Option<Fix> {
             match place::member(object, "properties") {
                 Some(properties) => {
                     let last = properties.value.as_object()?.len().checked_sub(1);
-                    place::json_add_member(text, &properties.value, last, name, &value)?
+                    vec![place::json_add_member(
+                        text,
+                        &properties.value,
+                        last,
+                        name,
+                        &value,
+                    )?]
                 }
                 None => {
                     let members = object.as_object()?;
@@ -125,14 +131,21 @@ fn add_property(analysis: &Analysis, diagnostic: &Diagnostic) -> Option<Fix> {
                         place::canonical_slot(members, block_keys(&block.kind), "properties");
                     let mut map = serde_json::Map::new();
                     map.insert(name.to_owned(), value);
-                    place::json_add_member(text, object, slot, "properties", &Json::Object(map))?
+                    let properties = Json::Object(map);
+                    vec![place::json_add_member(
+                        text,
+                        object,
+                        slot,
+                        "properties",
+                        &properties,
+                    )?]
                 }
             }
         }
     };
     Some(Fix {
         title: format!("add property `{name}`"),
-        edits: vec![edit],
+        edits,
     })
 }
 
@@ -206,21 +219,16 @@ fn declare_port(
                 .is_some_and(|t| t.starts_with("connect"));
             if direction == Direction::Out || !connect_statement {
                 let lines = place::statements(&mini, indent);
-                vec![place::dsl_add_statements(
-                    analysis.tree()?,
-                    block,
-                    part,
-                    &lines,
-                )?]
+                place::dsl_add_statements(analysis.tree()?, block, part, key, &lines)?
             } else {
                 // The connection was a `connect` statement (there was no input to write it
                 // on); the formatter writes it on the new input, so the fix does too.
                 let lines =
                     place::statements_with(&mini, std::slice::from_ref(conn), index.blocks, indent);
-                vec![
-                    place::dsl_add_statements(analysis.tree()?, block, part, &lines)?,
-                    place::dsl_remove_line(text, conn.span),
-                ]
+                let mut edits =
+                    place::dsl_add_statements(analysis.tree()?, block, part, key, &lines)?;
+                edits.push(place::dsl_remove_line(text, conn.span));
+                edits
             }
         }
         FileKind::Json => {

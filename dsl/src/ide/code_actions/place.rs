@@ -103,25 +103,47 @@ pub(super) fn dsl_remove_line(text: &str, span: Span) -> TextEdit {
     }
 }
 
-/// The edit adding `statements` (lines printed by [`statements`]) of `part` to a `.ab` block:
-/// after the last statement of that part or of an earlier one, else after the `{` line.
+/// The edits adding `statements` (lines printed by [`statements`]) of `part` to a `.ab` block:
+/// after the last statement of that part or of an earlier one, else after the `{` line. They
+/// belong to the block's `collection` (`properties`, `inputs`, `outputs`): an
+/// `@collection = ...` statement (written for a present empty one) goes, since it would
+/// replace them.
 pub(super) fn dsl_add_statements(
     tree: &SyntaxTree,
     block: &Block,
     part: BlockPart,
+    collection: &str,
     statements: &str,
-) -> Option<TextEdit> {
+) -> Option<Vec<TextEdit>> {
+    let text = tree.text();
     let node = block_node(tree, block)?;
     let body = node.child_by_field_name("body")?;
     let mut anchor = body.start_byte() + 1;
+    let mut empty = None;
     let mut cursor = body.walk();
     for child in body.named_children(&mut cursor) {
-        if part_of(tree, child).is_some_and(|p| p <= part) {
+        let key = child
+            .child_by_field_name("key")
+            .map(|k| tree.node_text(k).trim_matches('"'));
+        if child.kind() == "extra_field" && key == Some(collection) {
+            empty = Some(dsl_remove_line(
+                text,
+                Span::new(child.start_byte(), child.end_byte()),
+            ));
+        } else if part_of(tree, child).is_some_and(|p| p <= part) {
             anchor = child.end_byte();
         }
     }
-    let indent = line_indent(tree.text(), node.start_byte());
-    Some(after_line(tree.text(), anchor, statements, indent + 2))
+    let indent = line_indent(text, node.start_byte());
+    let insert = after_line(text, anchor, statements, indent + 2);
+    Some(match empty {
+        Some(removal) if removal.span.start == insert.span.start => vec![TextEdit {
+            span: removal.span,
+            new_text: insert.new_text,
+        }],
+        Some(removal) => vec![insert, removal],
+        None => vec![insert],
+    })
 }
 
 /// The edit adding a block (`text`, printed by [`block_text`]) after `after`, a blank line
