@@ -105,6 +105,24 @@ impl PropertyKind {
         }
     }
 
+    /// A value of this kind to start from where no default is given: `""` for text and
+    /// paths, the minimum (else 0) for numbers, `false`, the first option of a select, `[]`,
+    /// `{}`. (A colour and a date get a value of their form.)
+    pub fn placeholder(&self) -> Json {
+        match self {
+            PropertyKind::Text | PropertyKind::File { .. } | PropertyKind::Directory => json!(""),
+            PropertyKind::Number { min, .. } => min.map_or(json!(0), |min| json!(min)),
+            PropertyKind::Integer { min, .. } => json!(min.unwrap_or(0)),
+            PropertyKind::Range { min, .. } => json!(min),
+            PropertyKind::Boolean => json!(false),
+            PropertyKind::Select { options } => options.first().map_or(json!(""), |o| json!(o)),
+            PropertyKind::Color => json!("#000000"),
+            PropertyKind::Date => json!("2000-01-01"),
+            PropertyKind::TextList => json!([]),
+            PropertyKind::TextMap => json!({}),
+        }
+    }
+
     /// The kind's name in `agentblocks blocks --format json`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -158,6 +176,15 @@ pub struct PropertyDef {
     pub required_when: Option<(&'static str, &'static [&'static str])>,
     /// One sentence for people.
     pub help: &'static str,
+}
+
+impl PropertyDef {
+    /// The value a new property starts with: its default, else its kind's placeholder.
+    pub fn initial_value(&self) -> Json {
+        self.default
+            .clone()
+            .unwrap_or_else(|| self.kind.placeholder())
+    }
 }
 
 /// One typed port of a built-in block.

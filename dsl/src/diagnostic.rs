@@ -72,6 +72,10 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// A fix that can be applied without asking.
     pub fix: Option<Fix>,
+    /// The name the diagnostic is about when a fix made later needs it and the spans do not
+    /// say it (`missing-property`: the property). Fixes that insert text need the file kind
+    /// and the text, which the checker does not have; `ide::code_actions` makes them.
+    pub subject: Option<String>,
 }
 
 impl Diagnostic {
@@ -102,6 +106,7 @@ impl Diagnostic {
             }],
             help: None,
             fix: None,
+            subject: None,
         }
     }
 
@@ -129,6 +134,12 @@ impl Diagnostic {
     /// Sets the fix.
     pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
         self.fix = Some(fix);
+        self
+    }
+
+    /// Sets the subject.
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Diagnostic {
+        self.subject = Some(subject.into());
         self
     }
 

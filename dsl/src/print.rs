@@ -380,6 +380,78 @@ fn place_connections(wf: &Workflow) -> Placement {
     }
 }
 
+/// The parts of a block's body, in the order the printer writes them (`docs/language.md`,
+/// "Block body order"). An edit that adds a statement to a block puts it at the end of its
+/// part (`ide::code_actions`), where the formatter keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BlockPart {
+    /// Properties; `dependencies`, `error_handling`; `param`s, `placeholder`s; AI fields.
+    KindFields,
+    /// `@key = value` statements.
+    AtKeys,
+    /// `in` ports.
+    Inputs,
+    /// `out` ports.
+    Outputs,
+    /// `code`, `template`, `preview`.
+    Bodies,
+}
+
+impl BlockPart {
+    /// Every part, in printing order.
+    pub const ORDER: [BlockPart; 5] = [
+        BlockPart::KindFields,
+        BlockPart::AtKeys,
+        BlockPart::Inputs,
+        BlockPart::Outputs,
+        BlockPart::Bodies,
+    ];
+}
+
+/// The `@key = {}` / `@key = []` entry of a present but empty collection (`len == Some(0)`).
+fn empty_collection(key: &str, len: Option<usize>, object: bool) -> Option<(String, Json)> {
+    (len == Some(0)).then(|| {
+        let value = if object {
+            Json::Object(serde_json::Map::new())
+        } else {
+            Json::Array(Vec::new())
+        };
+        (key.to_string(), value)
+    })
+}
+
+/// Prints one block as it stands in a workflow whose blocks are `blocks` (the sources of its
+/// connections), without comments: the `block` line at two spaces, its statements at four,
+/// `connections` into its inputs written on them. What a quick fix inserts
+/// (`ide::code_actions`).
+pub fn print_block(block: &Block, connections: &[Connection], blocks: &[Block]) -> String {
+    let mut inputs: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+    for (k, c) in connections.iter().enumerate() {
+        let port = block
+            .inputs
+            .iter()
+            .flatten()
+            .position(|p| p.name.value == c.target_port.value);
+        if let (true, Some(j)) = (c.target_block.value == block.id.value, port) {
+            inputs.entry((0, j)).or_default().push(k);
+        }
+    }
+    let placement = Placement {
+        inputs,
+        connects: Vec::new(),
+        order: None,
+    };
+    let trivia = Trivia::default();
+    let mut printer = Printer {
+        out: String::new(),
+        trivia: &trivia,
+        used: HashSet::new(),
+        first: first_blocks(blocks),
+    };
+    printer.block(0, block, blocks, connections, &placement);
+    printer.out
+}
+
 struct Printer<'a> {
     out: String,
     trivia: &'a Trivia,
@@ -867,24 +939,56 @@ impl Printer<'_> {
 
         let mut synth: Vec<(String, Json)> =
             description_extra(&block.description).into_iter().collect();
-        let at = |key: &str, collection: bool, object: bool| {
-            collection.then(|| {
-                let value = if object {
-                    Json::Object(serde_json::Map::new())
-                } else {
-                    Json::Array(Vec::new())
-                };
-                (key.to_string(), value)
-            })
-        };
-        let empty = |v: Option<usize>| v == Some(0);
+        for part in BlockPart::ORDER {
+            match part {
+                BlockPart::KindFields => self.kind_fields(&anchor, &block.kind, &mut synth),
+                BlockPart::AtKeys => {
+                    synth.extend(empty_collection(
+                        "inputs",
+                        block.inputs.as_ref().map(Vec::len),
+                        false,
+                    ));
+                    synth.extend(empty_collection(
+                        "outputs",
+                        block.outputs.as_ref().map(Vec::len),
+                        false,
+                    ));
+                    let ats = at_entries(
+                        block_keys(&block.kind),
+                        std::mem::take(&mut synth),
+                        &block.extra,
+                    );
+                    self.at_stmts(4, &anchor, &ats);
+                }
+                BlockPart::Inputs => {
+                    for (j, port) in block.inputs.iter().flatten().enumerate() {
+                        let sources: Vec<&Connection> = placement
+                            .inputs
+                            .get(&(i, j))
+                            .map(|list| list.iter().map(|&k| &conns[k]).collect())
+                            .unwrap_or_default();
+                        self.port(&format!("{anchor}.in.{j}"), "in", port, &sources, blocks);
+                    }
+                }
+                BlockPart::Outputs => {
+                    for (j, port) in block.outputs.iter().flatten().enumerate() {
+                        self.port(&format!("{anchor}.out.{j}"), "out", port, &[], blocks);
+                    }
+                }
+                BlockPart::Bodies => self.bodies(&anchor, &block.kind),
+            }
+        }
+        self.close(2, &anchor);
+    }
 
-        // Kind fields.
-        match &block.kind {
+    /// A block's kind fields (properties, `model`, `param`s, ...); `@` keys for present empty
+    /// collections go to `synth`.
+    fn kind_fields(&mut self, anchor: &str, kind: &BlockKind, synth: &mut Vec<(String, Json)>) {
+        match kind {
             BlockKind::Visual { properties, .. } | BlockKind::Plugin { properties, .. } => {
-                synth.extend(at(
+                synth.extend(empty_collection(
                     "properties",
-                    empty(properties.as_ref().map(Vec::len)),
+                    properties.as_ref().map(Vec::len),
                     true,
                 ));
                 for (j, prop) in properties.iter().flatten().enumerate() {
@@ -935,9 +1039,9 @@ impl Printer<'_> {
                 parameters,
                 ..
             } => {
-                synth.extend(at(
+                synth.extend(empty_collection(
                     "parameters",
-                    empty(parameters.as_ref().map(Vec::len)),
+                    parameters.as_ref().map(Vec::len),
                     false,
                 ));
                 for (j, param) in parameters.iter().flatten().enumerate() {
@@ -1016,36 +1120,11 @@ impl Printer<'_> {
                 }
             }
         }
+    }
 
-        // `@` keys.
-        synth.extend(at(
-            "inputs",
-            empty(block.inputs.as_ref().map(Vec::len)),
-            false,
-        ));
-        synth.extend(at(
-            "outputs",
-            empty(block.outputs.as_ref().map(Vec::len)),
-            false,
-        ));
-        let ats = at_entries(block_keys(&block.kind), synth, &block.extra);
-        self.at_stmts(4, &anchor, &ats);
-
-        // Ports.
-        for (j, port) in block.inputs.iter().flatten().enumerate() {
-            let sources: Vec<&Connection> = placement
-                .inputs
-                .get(&(i, j))
-                .map(|list| list.iter().map(|&k| &conns[k]).collect())
-                .unwrap_or_default();
-            self.port(&format!("{anchor}.in.{j}"), "in", port, &sources, blocks);
-        }
-        for (j, port) in block.outputs.iter().flatten().enumerate() {
-            self.port(&format!("{anchor}.out.{j}"), "out", port, &[], blocks);
-        }
-
-        // Bodies.
-        match &block.kind {
+    /// A block's bodies (`code`; `template`, `preview`).
+    fn bodies(&mut self, anchor: &str, kind: &BlockKind) {
+        match kind {
             BlockKind::Code {
                 source_code: Some(code),
                 ..
@@ -1080,7 +1159,6 @@ impl Printer<'_> {
             }
             _ => {}
         }
-        self.close(2, &anchor);
     }
 
     fn parameter(&mut self, anchor: &str, param: &Parameter) {

@@ -427,6 +427,36 @@ async fn every_feature_answers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_property_gets_a_quick_fix_that_adds_it() {
+    let client = TestClient::start().await;
+    let src = "workflow {\n  block read = read_file {\n    out content: String\n  }\n}\n";
+    client.open(URI, src).await;
+    let diagnostics = client.diagnostics(URI, Some(1)).await;
+    assert!(
+        diagnostics.iter().any(|d| d["code"] == "missing-property"),
+        "{diagnostics:?}"
+    );
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": URI}, "range": {"start": pos(1, 9), "end": pos(1, 9)},
+                   "context": {"diagnostics": diagnostics}}),
+        )
+        .await;
+    let fix = actions["result"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["title"] == "add property `path`"))
+        .unwrap_or_else(|| panic!("no fix in {actions}"));
+    assert_eq!(fix["kind"], "quickfix");
+    assert_eq!(fix["diagnostics"][0]["code"], "missing-property", "{fix}");
+    assert_eq!(
+        fix["edit"]["changes"][URI],
+        json!([{"range": {"start": pos(2, 0), "end": pos(2, 0)}, "newText": "    path = \"\"\n"}]),
+        "{fix}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_edits_fired_without_waiting_arrive_in_order() {
     let client = TestClient::start().await;
     let mut text = String::from("workflow {\n}\n");

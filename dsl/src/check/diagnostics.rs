@@ -173,6 +173,7 @@ pub fn missing_property(
     };
     Diagnostic::error("missing-property", message, block_id.span)
         .with_help(format!("add `{name}` ({kind})"))
+        .with_subject(name)
 }
 
 /// `property-type`: a property value of the wrong JSON kind.

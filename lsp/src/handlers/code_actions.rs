@@ -1,4 +1,4 @@
-//! `textDocument/codeAction`: quick fixes from the checker's fixes, conversion of the file to
+//! `textDocument/codeAction`: quick fixes (`dsl::ide::code_actions`), conversion of the file to
 //! the other kind (a new file beside it), and "expand template" on template blocks (a command,
 //! `agentblocks.expandTemplate`, whose result is the expanded code).
 
