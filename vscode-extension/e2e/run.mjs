@@ -359,6 +359,7 @@ try {
   await page.locator('.monaco-list-row', { hasText: `#4 ${CPP}: block context` }).first().waitFor({ timeout: 10000 }).then(
     () => check('the lens run is in the Runs view', true),
     () => check('the lens run is in the Runs view', false));
+  await page.locator('.notification-toast', { hasText: 'AgentBlocks: running' }).waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
   await shot('06b-lens-run-block.png');
 
   // ---- runs went through the server: hovering an output port shows its last value
@@ -368,6 +369,7 @@ try {
   await hover.waitFor({ timeout: 15000 }).then(
     async () => check('hover shows the last value of a port after a run', true, (await hover.innerText()).replace(/\s+/g, ' ').slice(0, 160)),
     () => check('hover shows the last value of a port after a run', false));
+  await sleep(500); // the hover fades in
   await shot('06c-hover-last-value.png');
   await page.keyboard.press('Escape');
 
