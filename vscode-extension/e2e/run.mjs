@@ -481,6 +481,20 @@ try {
   const asText = (await active.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
   check('Open as Text shows the .ab text', /workflow/.test(asText) && /block \w+ = /.test(asText), await active.locator('.tab.active .label-name').first().innerText());
   await shot('08-open-as-text.png');
+
+  // ---- Expand Template (the server's code action command, the extension's own): the server
+  // expands the template block at the cursor, an untitled Python editor shows the code
+  await openFile('templates.ab');
+  await page.keyboard.press('Control+G');
+  await qi.waitFor({ state: 'visible' });
+  await page.keyboard.type('4');
+  await page.keyboard.press('Enter');
+  await command('AgentBlocks: Expand Template');
+  const expanded = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'Untitled' }) }).locator('.view-lines', { hasText: 'def get_answer' });
+  await expanded.first().waitFor({ timeout: 20000 }).then(
+    async () => check('Expand Template shows the expanded code', await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'Python' }).count() > 0,
+      (await expanded.first().innerText()).replace(/\u00a0/g, ' ').split('\n').slice(0, 2).join(' | ')),
+    () => check('Expand Template shows the expanded code', false));
 } catch (e) {
   failed = e;
   log('ERROR', e.stack || e);
