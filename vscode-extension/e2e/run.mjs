@@ -484,7 +484,12 @@ try {
 
   // ---- Expand Template (the server's code action command, the extension's own): the server
   // expands the template block at the cursor, an untitled Python editor shows the code
-  await openFile('templates.ab');
+  // Its tab is open since the conversion (quick open may pick another group's editor).
+  const templatesTab = page.locator('.tab', { hasText: 'templates.ab' }).first();
+  if (await templatesTab.count()) {
+    await templatesTab.click();
+    await page.locator('.tab.active .label-name', { hasText: 'templates.ab' }).first().waitFor({ timeout: 10000 });
+  } else await openFile('templates.ab');
   await page.keyboard.press('Control+G');
   await qi.waitFor({ state: 'visible' });
   await page.keyboard.type('4');
