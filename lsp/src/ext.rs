@@ -143,6 +143,23 @@ pub mod commands {
         CANCEL_RUN,
         EXPAND_TEMPLATE,
     ];
+
+    /// The commands declared in `executeCommandProvider`: every command but those the client
+    /// implements itself, named in `initializationOptions.clientCommands` (a client whose own
+    /// commands of these names handle the lenses, e.g. the VS Code extension, whose language
+    /// client would otherwise register the server's commands under the same names). The server
+    /// still executes every command of [`ALL`] when asked.
+    pub fn advertised(initialization_options: Option<&serde_json::Value>) -> Vec<String> {
+        let own: Vec<&str> = initialization_options
+            .and_then(|o| o.get("clientCommands"))
+            .and_then(|c| c.as_array())
+            .map(|c| c.iter().filter_map(|c| c.as_str()).collect())
+            .unwrap_or_default();
+        ALL.iter()
+            .filter(|c| !own.contains(c))
+            .map(|c| c.to_string())
+            .collect()
+    }
 }
 
 /// Parameters of `agentblocks/runBlock` and `agentblocks/runWorkflow`.

@@ -398,7 +398,7 @@ impl LanguageServer for Server {
                     resolve_provider: Some(false),
                 }),
                 execute_command_provider: Some(ExecuteCommandOptions {
-                    commands: ext::commands::ALL.iter().map(|c| c.to_string()).collect(),
+                    commands: ext::commands::advertised(params.initialization_options.as_ref()),
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 }),
                 ..ServerCapabilities::default()

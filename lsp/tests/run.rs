@@ -57,6 +57,13 @@ async fn read_frame(reader: &mut BufReader<ReadHalf<DuplexStream>>) -> Option<Va
 impl Client {
     /// Starts a server and initializes it with `capabilities`.
     async fn start(capabilities: Value) -> Client {
+        Client::start_with(json!({ "capabilities": capabilities }))
+            .await
+            .0
+    }
+
+    /// Starts a server and initializes it with `params`; returns the `initialize` answer too.
+    async fn start_with(params: Value) -> (Client, Value) {
         let (client_end, server_end) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_end);
         let (service, socket) = agentblocks_lsp::service();
@@ -102,12 +109,10 @@ impl Client {
             incoming: Mutex::new(incoming_rx),
             next_id: 1.into(),
         };
-        let init = client
-            .request("initialize", json!({ "capabilities": capabilities }))
-            .await;
+        let init = client.request("initialize", params).await;
         assert!(init["result"]["capabilities"].is_object(), "{init}");
         client.notify("initialized", json!({})).await;
-        client
+        (client, init)
     }
 
     async fn notify(&self, method: &str, params: Value) {
@@ -582,4 +587,42 @@ async fn commands_run_blocks_and_expand_templates() {
         json!({"port": "result", "preview": "43"}),
         "{ran}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn commands_a_client_implements_itself_are_not_declared_but_still_run() {
+    let commands =
+        |init: &Value| init["result"]["capabilities"]["executeCommandProvider"]["commands"].clone();
+    let (_, init) = Client::start_with(json!({"capabilities": {}})).await;
+    assert_eq!(
+        commands(&init),
+        json!([
+            "agentblocks.runBlock",
+            "agentblocks.runToHere",
+            "agentblocks.runWorkflow",
+            "agentblocks.cancelRun",
+            "agentblocks.expandTemplate"
+        ])
+    );
+    let (_dir, uri) = workspace(TEMPLATE);
+    let (client, init) = Client::start_with(json!({
+        "capabilities": {},
+        "initializationOptions": {
+            "agentblocks": {"cache": false},
+            "clientCommands": ["agentblocks.runBlock", "agentblocks.runToHere", "agentblocks.runWorkflow"]
+        }
+    }))
+    .await;
+    assert_eq!(
+        commands(&init),
+        json!(["agentblocks.cancelRun", "agentblocks.expandTemplate"])
+    );
+    client.open(&uri, TEMPLATE).await;
+    let ran = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "agentblocks.runWorkflow", "arguments": [{"uri": uri}]}),
+        )
+        .await;
+    assert_eq!(ran["result"]["status"], "succeeded", "{ran}");
 }

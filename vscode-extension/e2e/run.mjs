@@ -329,6 +329,50 @@ try {
   await sleep(500);
   await shot('06-cpp-callbacks.png');
 
+  // ---- the server's code lenses: "▶ Run block" on `context` runs the extension's command with
+  // the lens argument { uri, block }: the preview shows the block's state, the Runs view the run
+  await cppTab.click();
+  await page.keyboard.press('Control+G');
+  await qi.waitFor({ state: 'visible' });
+  await page.keyboard.type(String(contextLine - 1));
+  await page.keyboard.press('Enter');
+  const cppEditor = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: CPP }) }).locator('.monaco-editor').first();
+  const lensLinks = cppEditor.locator('.codelens-decoration a', { hasText: 'Run block' });
+  await lensLinks.first().waitFor({ timeout: 30000 });
+  const headerBox = await cppEditor.locator('.view-line', { hasText: /block\s+context\s+=/ }).first().boundingBox();
+  const lensBoxes = await lensLinks.evaluateAll((els) => els.map((e) => { const r = e.getBoundingClientRect(); return { y: r.y, text: e.textContent }; }));
+  // The lens of `context` is the one just above its header line.
+  let lensIndex = -1;
+  for (let i = 0; i < lensBoxes.length; i++) {
+    if (headerBox && lensBoxes[i].y < headerBox.y && (lensIndex < 0 || lensBoxes[i].y > lensBoxes[lensIndex].y)) lensIndex = i;
+  }
+  const lensTitle = lensIndex >= 0 ? lensBoxes[lensIndex].text : '';
+  check('the server shows "▶ Run block" lenses with the cache state', lensIndex >= 0 && /Run block · (cached|will re-run|not run yet)/.test(lensTitle ?? ''), lensTitle);
+  tt = Date.now();
+  if (lensIndex >= 0) await lensLinks.nth(lensIndex).click();
+  await wv2.locator('#run-status[data-status="succeeded"], #run-status[data-status="failed"]').filter({ hasText: '#4' }).waitFor({ timeout: 60000 }).catch(() => {});
+  mark('lens_run_ms', tt);
+  const byLens = Object.fromEntries(await wv2.locator('.card').evaluateAll((els) => els.map((e) => [e.dataset.block, e.dataset.state])));
+  const lensStatus = await wv2.locator('#run-status').innerText().catch(() => '');
+  check('a "▶ Run block" lens click runs the block: the preview shows its state',
+    /#4/.test(lensStatus) && /succeeded|cached/.test(byLens.context) && byLens.generate === 'idle', `${lensStatus.trim()} ${JSON.stringify(byLens)}`);
+  await page.locator('.monaco-list-row', { hasText: `#4 ${CPP}: block context` }).first().waitFor({ timeout: 10000 }).then(
+    () => check('the lens run is in the Runs view', true),
+    () => check('the lens run is in the Runs view', false));
+  await page.locator('.notification-toast', { hasText: 'AgentBlocks: running' }).waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
+  await shot('06b-lens-run-block.png');
+
+  // ---- runs went through the server: hovering an output port shows its last value
+  const portToken = cppEditor.locator('.view-line', { hasText: /out\s+code_context:/ }).locator('span[class^="mtk"]', { hasText: 'code_context' }).first();
+  await portToken.hover({ timeout: 10000 }).catch(() => {});
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'last value' }).first();
+  await hover.waitFor({ timeout: 15000 }).then(
+    async () => check('hover shows the last value of a port after a run', true, (await hover.innerText()).replace(/\s+/g, ' ').slice(0, 160)),
+    () => check('hover shows the last value of a port after a run', false));
+  await sleep(500); // the hover fades in
+  await shot('06c-hover-last-value.png');
+  await page.keyboard.press('Escape');
+
   // ---- Stop: a running block shows its elapsed time; Stop cancels the run
   const openFile = async (name) => {
     await page.keyboard.press('Control+P');
@@ -347,9 +391,16 @@ try {
   const running = wv2.locator('.card[data-block="wait"][data-state="running"] .status', { hasText: /running [1-9][0-9.]* s/ });
   await running.waitFor({ timeout: 30000 });
   check('a running block shows its elapsed time', true, await running.innerText());
-  await page.locator('.notification-toast', { hasText: 'AgentBlocks: running' }).waitFor({ timeout: 10000 }).then(
+  const toast = page.locator('.notification-toast', { hasText: 'AgentBlocks: running' });
+  await toast.waitFor({ timeout: 10000 }).then(
     () => check('progress notification while running', true),
     () => check('progress notification while running', false));
+  // The server reports on the extension's token: its messages in that notification, and no
+  // second progress of its own in the status bar.
+  await toast.filter({ hasText: 'wait: running (0/1)' }).waitFor({ timeout: 10000 }).then(
+    async () => check('the notification shows the server\'s progress, the only progress shown',
+      (await page.locator('.statusbar-item', { hasText: 'Running slow.ab' }).count()) === 0, (await toast.innerText()).replace(/\s+/g, ' ')),
+    () => check('the notification shows the server\'s progress, the only progress shown', false));
   await shot('07-running.png');
   await command('AgentBlocks: Stop');
   await wv2.locator('#run-status[data-status="cancelled"]').waitFor({ timeout: 30000 }).then(
@@ -430,6 +481,25 @@ try {
   const asText = (await active.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
   check('Open as Text shows the .ab text', /workflow/.test(asText) && /block \w+ = /.test(asText), await active.locator('.tab.active .label-name').first().innerText());
   await shot('08-open-as-text.png');
+
+  // ---- Expand Template (the server's code action command, the extension's own): the server
+  // expands the template block at the cursor, an untitled Python editor shows the code
+  // Its tab is open since the conversion (quick open may pick another group's editor).
+  const templatesTab = page.locator('.tab', { hasText: 'templates.ab' }).first();
+  if (await templatesTab.count()) {
+    await templatesTab.click();
+    await page.locator('.tab.active .label-name', { hasText: 'templates.ab' }).first().waitFor({ timeout: 10000 });
+  } else await openFile('templates.ab');
+  await page.keyboard.press('Control+G');
+  await qi.waitFor({ state: 'visible' });
+  await page.keyboard.type('4');
+  await page.keyboard.press('Enter');
+  await command('AgentBlocks: Expand Template');
+  const expanded = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'Untitled' }) }).locator('.view-lines', { hasText: 'def get_answer' });
+  await expanded.first().waitFor({ timeout: 20000 }).then(
+    async () => check('Expand Template shows the expanded code', await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'Python' }).count() > 0,
+      (await expanded.first().innerText()).replace(/\u00a0/g, ' ').split('\n').slice(0, 2).join(' | ')),
+    () => check('Expand Template shows the expanded code', false));
 } catch (e) {
   failed = e;
   log('ERROR', e.stack || e);

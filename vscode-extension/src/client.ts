@@ -1,6 +1,7 @@
 /** Starting, restarting and watching the language server (`agentblocks lsp`). */
 import * as vscode from 'vscode';
 import {
+  DidChangeConfigurationNotification,
   LanguageClient,
   State,
   type LanguageClientOptions,
@@ -8,7 +9,7 @@ import {
 } from 'vscode-languageclient/node';
 import { findServer, type Found } from './server_path';
 import { codeBodyLines, dropTokensOnLines } from './semantic';
-import type { ServerSettings } from './lsp_ext';
+import { SERVER_COMMANDS, type InitializationOptions, type ServerSettings } from './lsp_ext';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'missing' | 'failed';
 
@@ -19,13 +20,23 @@ export const DOCUMENT_SELECTOR = [
   { language: 'agentblocks-json', scheme: 'untitled' },
 ];
 
-/** The settings the server reads, from the `agentblocks` section. */
+/** The settings the server reads (lsp/src/config.rs), from the `agentblocks` section. */
 export function serverSettings(): ServerSettings {
   const c = vscode.workspace.getConfiguration('agentblocks');
-  const s = (k: string) => (c.get<string>(k) ?? '').trim() || null;
+  const timeout = c.get<number>('run.timeout') ?? 0;
   return {
-    python: { path: s('python.path') },
-    cache: { enabled: c.get<boolean>('cache.enabled') ?? true, directory: s('cache.directory') },
+    cache: c.get<boolean>('cache.enabled') ?? true,
+    runTimeout: Number.isFinite(timeout) && timeout > 0 ? timeout : null,
+  };
+}
+
+/** What the extension tells the server at `initialize`. */
+export function initializationOptions(): InitializationOptions {
+  return {
+    agentblocks: serverSettings(),
+    // The extension's own commands of these names run the lenses (progress, Runs view,
+    // preview); the server must not declare them, or the client would register them too.
+    clientCommands: Object.values(SERVER_COMMANDS),
   };
 }
 
@@ -47,6 +58,9 @@ export class ServerManager implements vscode.Disposable {
       this.log,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('agentblocks.server')) void this.restart();
+        else if (e.affectsConfiguration('agentblocks') && this.client && this.state === 'running') {
+          void this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { agentblocks: serverSettings() } });
+        }
       }),
     );
   }
@@ -91,9 +105,8 @@ export class ServerManager implements vscode.Disposable {
       documentSelector: DOCUMENT_SELECTOR,
       outputChannel: this.log,
       traceOutputChannel: this.log,
-      // Sends workspace/didChangeConfiguration { settings: { agentblocks: ... } } on changes.
-      synchronize: { configurationSection: 'agentblocks' },
-      initializationOptions: serverSettings(),
+      // Settings changes are sent by the constructor's listener, in the server's shape.
+      initializationOptions: initializationOptions(),
       markdown: { isTrusted: false, supportHtml: false },
       middleware: {
         // Keep the embedded languages' colours in code bodies (see semantic.ts). Without a
@@ -136,6 +149,27 @@ export class ServerManager implements vscode.Disposable {
       if (pick === 'Show Log') this.log.show();
       if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'agentblocks.server.path');
     }
+  }
+
+  /**
+   * The running client: at once when the server runs, after it has started when it is starting,
+   * undefined when there is none (missing, failed, stopped).
+   */
+  async ready(timeoutMs = 30000): Promise<LanguageClient | undefined> {
+    if (this.state === 'running' && this.client) return this.client;
+    if (this.state !== 'starting') return undefined;
+    return new Promise((resolve) => {
+      const done = (c: LanguageClient | undefined) => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(c);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const sub = this.onDidChangeState((s) => {
+        if (s === 'running') done(this.client);
+        else if (s !== 'starting') done(undefined);
+      });
+    });
   }
 
   private async notifyMissing(error: string): Promise<void> {

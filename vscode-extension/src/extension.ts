@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import { ServerManager, type ServerState } from './client';
 import { convertFile, openAsText } from './convert';
-import { graphRequest } from './lsp_ext';
+import { ExecuteCommandRequest } from 'vscode-languageclient/node';
+import { graphRequest, SERVER_COMMANDS, type CommandArgs, type ExpandTemplateResult } from './lsp_ext';
 import { normalizeGraph, formatDuration } from './preview/model';
 import { PreviewManager } from './preview/panel';
 import { RunController, RunsTree, type RunTarget } from './runs';
@@ -58,10 +59,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Api> {
   updateStatus();
 
   // ---------------------------------------------------------------- helpers
-  /** The workflow document: an explicit URI (code lens, preview, explorer) or the active editor. */
+  /** A server command's argument (`{ uri, block? }`, as the code lenses carry it). */
+  const commandArgs = (arg: unknown): CommandArgs | undefined => {
+    if (typeof arg !== 'object' || arg === null || arg instanceof vscode.Uri) return undefined;
+    const { uri, block } = arg as Record<string, unknown>;
+    return typeof uri === 'string' ? { uri, block: typeof block === 'string' ? block : undefined } : undefined;
+  };
+
+  /**
+   * The workflow document: an explicit URI (explorer, preview), the lens argument `{ uri, block }`,
+   * or the active editor.
+   */
   const workflowDoc = async (arg: unknown): Promise<vscode.TextDocument | undefined> => {
     if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
     if (typeof arg === 'string' && arg.includes(':')) return vscode.workspace.openTextDocument(vscode.Uri.parse(arg));
+    const args = commandArgs(arg);
+    if (args) return vscode.workspace.openTextDocument(vscode.Uri.parse(args.uri));
     const ed = vscode.window.activeTextEditor;
     if (ed && LANGS.has(ed.document.languageId)) return ed.document;
     const visible = vscode.window.visibleTextEditors.find((e) => LANGS.has(e.document.languageId));
@@ -89,13 +102,38 @@ export async function activate(context: vscode.ExtensionContext): Promise<Api> {
     return pick?.label;
   };
 
-  const runBlockCommand = (upstream: boolean) => async (arg?: unknown, block?: unknown) => {
+  /** The block a command is about: `{ uri, block }` (lens), `(uri, block)`, or at the cursor. */
+  const commandBlock = async (doc: vscode.TextDocument, arg: unknown, block: unknown): Promise<string | undefined> =>
+    commandArgs(arg)?.block ?? (typeof block === 'string' ? block : await blockAtCursor(doc));
+
+  const runBlockCommand = (until: boolean) => async (arg?: unknown, block?: unknown) => {
     const doc = await workflowDoc(arg);
     if (!doc) return;
-    const id = typeof block === 'string' ? block : await blockAtCursor(doc);
+    const id = await commandBlock(doc, arg, block);
     if (!id) return;
-    const target: RunTarget = { kind: 'block', block: id, upstream };
+    const target: RunTarget = { kind: 'block', block: id, until };
     await runs.run(doc, target);
+  };
+
+  /** `agentblocks.expandTemplate`: the server expands the template; an untitled editor shows it. */
+  const expandTemplate = async (arg?: unknown, block?: unknown) => {
+    const doc = await workflowDoc(arg);
+    if (!doc) return;
+    const client = await server.ready();
+    if (!client) {
+      void vscode.window.showWarningMessage('AgentBlocks: Expand Template needs the language server, which is not running.');
+      return;
+    }
+    const id = await commandBlock(doc, arg, block);
+    if (!id) return;
+    const args: CommandArgs = { uri: client.code2ProtocolConverter.asUri(doc.uri), block: id };
+    try {
+      const r = (await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.expandTemplate, arguments: [args] })) as ExpandTemplateResult;
+      const shown = await vscode.workspace.openTextDocument({ language: r.language, content: r.code });
+      await vscode.window.showTextDocument(shown, vscode.ViewColumn.Beside);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`AgentBlocks: ${e instanceof Error ? e.message : String(e)}`);
+    }
   };
 
   // ---------------------------------------------------------------- commands
@@ -106,13 +144,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<Api> {
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   reg('agentblocks.openPreviewToSide', (arg) => openPreview(arg, vscode.ViewColumn.Beside));
   reg('agentblocks.openPreview', (arg) => openPreview(arg, vscode.ViewColumn.Active));
-  reg('agentblocks.runWorkflow', async (arg) => {
+  reg(SERVER_COMMANDS.runWorkflow, async (arg) => {
     const doc = await workflowDoc(arg);
     if (doc) await runs.run(doc, { kind: 'workflow' });
   });
-  reg('agentblocks.runBlock', runBlockCommand(false));
-  reg('agentblocks.runToHere', runBlockCommand(true));
-  reg('agentblocks.stop', () => runs.stop());
+  // The server's code lenses carry these with `{ uri, block }` (see SERVER_COMMANDS).
+  reg(SERVER_COMMANDS.runBlock, runBlockCommand(false));
+  reg(SERVER_COMMANDS.runToHere, runBlockCommand(true));
+  reg(SERVER_COMMANDS.cancelRun, async (arg) => {
+    const doc = await workflowDoc(arg);
+    if (doc) runs.stop(doc.uri);
+  });
+  reg(SERVER_COMMANDS.expandTemplate, expandTemplate);
+  reg('agentblocks.stop', (arg) => runs.stop(arg instanceof vscode.Uri ? arg : undefined));
   reg('agentblocks.restartServer', () => server.restart());
   reg('agentblocks.showOutput', () => runs.showOutput());
   reg('agentblocks.clearRuns', () => runs.clear());

@@ -3,15 +3,13 @@
  * (`lsp/src/ext.rs`, documented in `docs/lsp-extensions.md`).
  *
  * Everything the extension sends or receives through a custom method goes through the types
- * and `RequestType`s in this file. Wire shapes follow the server; the `normalize*` functions in
- * `preview/model.ts` accept both camelCase and snake_case field names so a rename on the server
- * side does not blank the preview.
+ * and `RequestType`s in this file; the shapes are the server's (camelCase params and results,
+ * the engine's snake_case events). `normalizeGraph` and `normalizeRunEvent` in `preview/model.ts`
+ * check what arrives, so a malformed message is left out rather than breaking the preview.
  *
- * Assumptions (written while the server side was being built; see README "LSP extensions"):
- * - `agentblocks/runWorkflow` and `agentblocks/runBlock` answer when the run ends, with the
- *   run's summary; the client cancels a run by cancelling the request (`$/cancelRequest`).
- * - Run progress arrives as `agentblocks/runEvent` notifications carrying the engine's event
- *   (`{ ts_ms, block?, event: "block_started" | ... }`) with the document's `uri` and `runId`.
+ * Runs: `agentblocks/runWorkflow` and `agentblocks/runBlock` answer with a `RunResult` when the
+ * run ends; meanwhile `agentblocks/runEvent` notifications carry each engine event of the run;
+ * `agentblocks/cancelRun` stops a document's run.
  */
 import { NotificationType, RequestType } from 'vscode-languageclient';
 import type { Range, TextDocumentIdentifier, WorkspaceEdit } from 'vscode-languageclient';
@@ -95,41 +93,59 @@ export const moveBlockRequest = new RequestType<MoveBlockParams, WorkspaceEdit |
 
 // ------------------------------------------------------------------ running
 
-export interface RunWorkflowParams {
+/** Params of `agentblocks/runWorkflow` and `agentblocks/runBlock`. */
+export interface RunParams {
+  /** The workflow file: its current text runs, saved or not; its folder is the workspace. */
   textDocument: TextDocumentIdentifier;
-}
-
-export interface RunBlockParams {
-  textDocument: TextDocumentIdentifier;
-  /** The block to run. */
-  block: string;
-  /**
-   * false (Run Block): run this block alone, its inputs from the cache of earlier runs (the
-   * server runs what is missing upstream). true (Run to Here): run everything upstream of it,
-   * then it.
-   */
-  upstream?: boolean;
+  /** Run only this block; its upstream blocks' outputs come from their latest cached results. */
+  block?: string;
+  /** Run this block and everything it depends on ("Run to Here"; wins over `block`). */
+  until?: string;
+  /** Neither read nor write the result cache (default: the `cache` setting). */
+  noCache?: boolean;
+  /** A progress token the client made (else the server creates one when it may). */
+  workDoneToken?: string | number;
 }
 
 export type RunStatus = 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
 
-/** The answer to a run request: how the run ended. */
-export interface RunResult {
-  runId?: string;
-  status: RunStatus | string;
-  durationMs?: number;
-  succeeded?: number;
-  cached?: number;
-  failed?: number;
-  skipped?: number;
+/** One block's part of a `RunResult`. */
+export interface BlockResult {
+  id: string;
+  status: 'succeeded' | 'cached' | 'failed' | 'skipped' | 'cancelled' | string;
+  /** Its last attempt. */
+  durationMs: number;
+  attempts: number;
+  /** One-line previews of its outputs. */
+  outputs: { port: string; preview: string }[];
+  /** Why it failed or was skipped. */
+  error: string | null;
 }
 
-export const runWorkflowRequest = new RequestType<RunWorkflowParams, unknown, void>(
-  'agentblocks/runWorkflow',
-);
-export const runBlockRequest = new RequestType<RunBlockParams, unknown, void>(
-  'agentblocks/runBlock',
-);
+/** The answer to a run request, when the run has ended. */
+export interface RunResult {
+  /** The server's id of the run: the `runId` of its `agentblocks/runEvent`s. */
+  runId: string;
+  /** The run in the workspace history (`agentblocks runs ID`), when recorded. */
+  historyId: number | null;
+  status: RunStatus | string;
+  durationMs: number;
+  /** The blocks the run considered, in plan order. */
+  blocks: BlockResult[];
+}
+
+export const runWorkflowRequest = new RequestType<RunParams, RunResult, void>('agentblocks/runWorkflow');
+export const runBlockRequest = new RequestType<RunParams, RunResult, void>('agentblocks/runBlock');
+
+export interface CancelRunParams {
+  textDocument: TextDocumentIdentifier;
+}
+export interface CancelRunResult {
+  /** The run asked to stop; null when none was running. */
+  runId: string | null;
+}
+/** Stops the document's run; the run's own request then answers with status `cancelled`. */
+export const cancelRunRequest = new RequestType<CancelRunParams, CancelRunResult, void>('agentblocks/cancelRun');
 
 /** One output of a block: a one-line preview and the value as JSON. */
 export interface OutputValue {
@@ -138,58 +154,111 @@ export interface OutputValue {
   value: unknown;
 }
 
-/** The engine's events (engine/src/events.rs), as the server forwards them. */
-export type EngineEvent =
-  | { event: 'run_started'; runId?: string; blocks: string[]; mode?: string }
-  | { event: 'block_queued'; block: string }
-  | { event: 'block_started'; block: string; attempt: number }
-  | { event: 'log'; block?: string; stream: 'stdout' | 'stderr'; line: string }
-  | { event: 'progress'; block?: string; fraction?: number; message: string }
+/** Why a block failed (engine `BlockError`). */
+export interface BlockError {
+  kind: 'failed' | 'timeout' | 'cancelled' | 'output_type' | 'setup' | 'unsupported' | string;
+  message: string;
+  location?: { file: string; span_start: number; span_end: number; line: number; column: number; code_line?: number };
+  traceback?: string;
+}
+
+/**
+ * The engine's event (engine/src/events.rs), exactly as `agentblocks run --json` prints it and
+ * the server forwards it: snake_case fields, `ts_ms` and `block` (absent for run-level events)
+ * beside the kind in `event`.
+ */
+export type EngineEvent = { ts_ms: number; block?: string } & (
   | {
-      event: 'block_finished';
-      block: string;
-      outputs: OutputValue[];
-      durationMs: number;
-      attempts?: number;
+      event: 'run_started';
+      /** The run's id in the history (not the server's `runId`); empty when not recorded. */
+      run_id: string;
+      workflow: string;
+      blocks: string[];
+      mode: 'sequential' | 'parallel' | string;
+      max_concurrent_blocks: number;
     }
-  | {
-      event: 'block_failed';
-      block: string;
-      message: string;
-      errorKind?: string;
-      willRetry: boolean;
-      durationMs?: number;
-      traceback?: string;
-    }
-  | { event: 'block_skipped'; block: string; reason: string }
-  | { event: 'block_cached'; block: string; outputs: OutputValue[] }
-  | { event: 'warning'; block?: string; message: string }
+  | { event: 'block_queued' }
+  | { event: 'block_started'; attempt: number }
+  | { event: 'log'; stream: 'stdout' | 'stderr'; line: string }
+  | { event: 'progress'; fraction?: number; message: string }
+  | { event: 'block_finished'; outputs: OutputValue[]; duration_ms: number; attempts: number }
+  | { event: 'block_failed'; error: BlockError; attempt: number; will_retry: boolean; duration_ms: number }
+  | { event: 'block_skipped'; reason: string }
+  | { event: 'block_cached'; outputs: OutputValue[]; cached_at_ms: number; key: string }
+  | { event: 'warning'; message: string }
   | {
       event: 'run_finished';
       status: RunStatus | string;
-      durationMs: number;
+      duration_ms: number;
       succeeded: number;
       cached: number;
       failed: number;
       skipped: number;
-    };
+    }
+);
 
+export type EngineEventKind = EngineEvent['event'];
+
+/** Params of `agentblocks/runEvent` (a line of `agentblocks run --json` gets `uri` added). */
 export interface RunEvent {
   /** The workflow document. */
   uri: string;
+  /** The server's id of the run; absent for events read from `agentblocks run --json`. */
   runId?: string;
-  /** Milliseconds since the Unix epoch. */
-  ts: number;
   event: EngineEvent;
 }
 
-/** Raw notification params; `normalizeRunEvent` (preview/model.ts) turns them into a RunEvent. */
+/** Raw notification params; `normalizeRunEvent` (preview/model.ts) checks them into a RunEvent. */
 export const runEventNotification = new NotificationType<unknown>('agentblocks/runEvent');
+
+// ------------------------------------------------------------------ commands
+
+/**
+ * The server's `workspace/executeCommand` commands. Its code lenses carry the first three with
+ * one argument, `CommandArgs`. The extension implements all of them as its own VS Code commands
+ * (a lens click then shows progress, the Runs view and the preview's run state), so it names them
+ * in `initializationOptions.clientCommands` and the server leaves them out of
+ * `executeCommandProvider` (else the language client would register them too: "command already
+ * exists").
+ */
+export const SERVER_COMMANDS = {
+  runBlock: 'agentblocks.runBlock',
+  runToHere: 'agentblocks.runToHere',
+  runWorkflow: 'agentblocks.runWorkflow',
+  cancelRun: 'agentblocks.cancelRun',
+  expandTemplate: 'agentblocks.expandTemplate',
+} as const;
+
+/** The one argument of every `agentblocks.*` server command (and of the code lenses). */
+export interface CommandArgs {
+  uri: string;
+  block?: string;
+}
+
+/** Result of `agentblocks.expandTemplate`. */
+export interface ExpandTemplateResult {
+  block: string;
+  /** The language the code is in (`python`, `javascript`, ...). */
+  language: string;
+  code: string;
+}
 
 // ------------------------------------------------------------------ configuration
 
-/** What `workspace/didChangeConfiguration` carries under `settings.agentblocks`. */
+/**
+ * The server's settings (lsp/src/config.rs), sent as `initializationOptions.agentblocks` and in
+ * `workspace/didChangeConfiguration` as `{ settings: { agentblocks: ServerSettings } }`.
+ */
 export interface ServerSettings {
-  python: { path: string | null };
-  cache: { enabled: boolean; directory: string | null };
+  /** Whether runs reuse cached block results (default true). */
+  cache: boolean;
+  /** A run's time limit in seconds; null: none. */
+  runTimeout: number | null;
+}
+
+/** `initialize`'s `initializationOptions`. */
+export interface InitializationOptions {
+  agentblocks: ServerSettings;
+  /** Commands the client implements itself: the server does not declare them. */
+  clientCommands: string[];
 }

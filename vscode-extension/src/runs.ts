@@ -1,14 +1,24 @@
 /**
- * Running workflows and blocks: through the server (`agentblocks/runWorkflow`,
- * `agentblocks/runBlock` and `agentblocks/runEvent` notifications) or, when the server does not
- * offer those methods, through `agentblocks run --json` with the same binary. Either way the
- * engine's events feed one run state, the output channel, the "Runs" tree and the preview.
+ * Running workflows and blocks: through the language server (`agentblocks/runWorkflow`,
+ * `agentblocks/runBlock`, its `agentblocks/runEvent` notifications, `agentblocks/cancelRun`)
+ * whenever it runs, so unsaved text runs and hovers show the last values; only when there is no
+ * server (or an old one without the run methods) through `agentblocks run --json` with the same
+ * binary. Either way the engine's events feed one run state, the output channel, the "Runs"
+ * tree and the preview.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { ErrorCodes, ResponseError, type LanguageClient } from 'vscode-languageclient/node';
-import { runBlockRequest, runEventNotification, runWorkflowRequest, type RunEvent } from './lsp_ext';
+import { ErrorCodes, ResponseError, WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
+import {
+  cancelRunRequest,
+  runBlockRequest,
+  runEventNotification,
+  runWorkflowRequest,
+  type RunEvent,
+  type RunParams,
+  type RunResult,
+} from './lsp_ext';
 import {
   applyRunEvent,
   formatDuration,
@@ -20,7 +30,8 @@ import {
 } from './preview/model';
 import type { ServerManager } from './client';
 
-export type RunTarget = { kind: 'workflow' } | { kind: 'block'; block: string; upstream: boolean };
+/** A whole workflow, one block (its inputs from the cache), or a block and its upstream. */
+export type RunTarget = { kind: 'workflow' } | { kind: 'block'; block: string; until: boolean };
 
 export interface RunRecord {
   seq: number;
@@ -31,13 +42,19 @@ export interface RunRecord {
   /** Block ids in the order they reported, for the tree. */
   order: string[];
   cancel?: () => void;
+  /** The server's final report (server runs). */
+  result?: RunResult;
+  /** Why the run could not start or broke off (e.g. the server refused a workflow with errors). */
+  error?: string;
+  /** The run's progress notification. */
+  progress?: vscode.Progress<{ message?: string; increment?: number }>;
 }
 
 const MAX_HISTORY = 20;
 
 export function targetLabel(t: RunTarget): string {
   if (t.kind === 'workflow') return 'workflow';
-  return t.upstream ? `up to ${t.block}` : `block ${t.block}`;
+  return t.until ? `up to ${t.block}` : `block ${t.block}`;
 }
 
 export class RunController implements vscode.Disposable {
@@ -82,8 +99,9 @@ export class RunController implements vscode.Disposable {
     this.changed.fire(undefined);
   }
 
-  stop(): void {
-    const r = this.active;
+  /** Stops the run of `uri`, else the run under way. */
+  stop(uri?: vscode.Uri): void {
+    const r = (uri && this.runs.find((x) => x.state.status === 'running' && x.uri.toString() === uri.toString())) || this.active;
     if (!r) {
       void vscode.window.showInformationMessage('AgentBlocks: nothing is running.');
       return;
@@ -117,17 +135,21 @@ export class RunController implements vscode.Disposable {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       async (progress, token) => {
+        rec.progress = progress;
+        // A command-line run reports from its events; a server run from the server's progress.
         const sub = this.onDidChange((r) => {
-          if (r !== rec) return;
+          if (r !== rec || rec.backend !== 'cli') return;
           const states = Object.values(rec.state.blocks);
           const done = states.filter((s) => ['succeeded', 'cached', 'failed', 'skipped'].includes(s.state)).length;
           const running = Object.entries(rec.state.blocks).filter(([, s]) => s.state === 'running').map(([id]) => id);
           progress.report({ message: `${done}/${states.length} blocks${running.length ? ` (running ${running.join(', ')})` : ''}` });
         });
+        token.onCancellationRequested(() => rec.cancel?.());
         try {
-          await this.execute(doc, rec, token);
+          await this.execute(doc, rec);
         } catch (e) {
-          this.output.appendLine(`✗ ${e instanceof Error ? e.message : String(e)}`);
+          rec.error = e instanceof Error ? e.message : String(e);
+          this.output.appendLine(`✗ ${rec.error}`);
           this.finish(rec, 'failed');
         } finally {
           sub.dispose();
@@ -142,7 +164,7 @@ export class RunController implements vscode.Disposable {
       return acc;
     }, {});
     const summary = `run #${rec.seq} ${s.status}` + (s.finishedAt ? ` in ${formatDuration(s.finishedAt - s.startedAt)}` : '') +
-      ` (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')})`;
+      (rec.error ? `: ${rec.error}` : ` (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')})`);
     this.output.appendLine(`■ ${summary}`);
     if (s.status === 'failed') {
       void vscode.window.showErrorMessage(`AgentBlocks: ${summary}`, 'Show Log').then((p) => p && this.showOutput());
@@ -150,11 +172,11 @@ export class RunController implements vscode.Disposable {
     return rec;
   }
 
-  private async execute(doc: vscode.TextDocument, rec: RunRecord, token: vscode.CancellationToken): Promise<void> {
-    const client = this.server.client;
-    if (client && this.server.state === 'running' && !this.serverCannotRun) {
+  private async execute(doc: vscode.TextDocument, rec: RunRecord): Promise<void> {
+    const client = await this.server.ready();
+    if (client && !this.serverCannotRun) {
       try {
-        await this.viaServer(client, doc, rec, token);
+        await this.viaServer(client, doc, rec);
         return;
       } catch (e) {
         if (!(e instanceof ResponseError && e.code === ErrorCodes.MethodNotFound)) throw e;
@@ -162,28 +184,44 @@ export class RunController implements vscode.Disposable {
         this.output.appendLine('(the server has no run methods; running with `agentblocks run --json`)');
       }
     }
-    await this.viaCli(doc, rec, token);
+    await this.viaCli(doc, rec);
   }
 
-  private async viaServer(client: LanguageClient, doc: vscode.TextDocument, rec: RunRecord, token: vscode.CancellationToken): Promise<void> {
+  private async viaServer(client: LanguageClient, doc: vscode.TextDocument, rec: RunRecord): Promise<void> {
     rec.backend = 'server';
     const textDocument = { uri: client.code2ProtocolConverter.asUri(doc.uri) };
-    const cts = new vscode.CancellationTokenSource();
-    token.onCancellationRequested(() => cts.cancel());
-    rec.cancel = () => cts.cancel();
+    // Stop asks the server (agentblocks/cancelRun): the run request then answers `cancelled`.
+    let stopping = false;
+    rec.cancel = () => {
+      if (stopping) return;
+      stopping = true;
+      client.sendRequest(cancelRunRequest, { textDocument }).catch((e) => this.output.appendLine(`✗ cancelRun: ${String(e)}`));
+    };
+    // The server reports the run's progress on our token, shown in the run's notification
+    // (without a token it would make its own, a second progress indicator).
+    const workDoneToken = `agentblocks/vscode/run/${rec.seq}`;
+    let percentage = 0;
+    const progress = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
+      if (v.kind === 'end') return;
+      const increment = v.percentage !== undefined ? Math.max(0, v.percentage - percentage) : undefined;
+      if (v.percentage !== undefined) percentage = Math.max(percentage, v.percentage);
+      rec.progress?.report({ message: v.message, increment });
+    });
     const t = rec.target;
-    const result: unknown =
-      t.kind === 'workflow'
-        ? await client.sendRequest(runWorkflowRequest, { textDocument }, cts.token)
-        : await client.sendRequest(runBlockRequest, { textDocument, block: t.block, upstream: t.upstream }, cts.token);
-    // The answer carries the summary; the run_finished event may have come first.
-    if (rec.state.status === 'running') {
-      const status = typeof result === 'object' && result !== null && 'status' in result ? String((result as { status: unknown }).status) : 'succeeded';
-      this.finish(rec, cts.token.isCancellationRequested ? 'cancelled' : status);
+    const params: RunParams =
+      t.kind === 'workflow' ? { textDocument, workDoneToken } : t.until ? { textDocument, until: t.block, workDoneToken } : { textDocument, block: t.block, workDoneToken };
+    let result: RunResult;
+    try {
+      result = await client.sendRequest(t.kind === 'workflow' ? runWorkflowRequest : runBlockRequest, params);
+    } finally {
+      progress.dispose();
     }
+    rec.result = result;
+    // Every runEvent of the run came before the answer; the answer is the last word anyway.
+    if (rec.state.status === 'running') this.finish(rec, result.status);
   }
 
-  private async viaCli(doc: vscode.TextDocument, rec: RunRecord, token: vscode.CancellationToken): Promise<void> {
+  private async viaCli(doc: vscode.TextDocument, rec: RunRecord): Promise<void> {
     rec.backend = 'cli';
     const found = this.server.binary ?? this.server.locate();
     if ('error' in found) throw new Error(found.error);
@@ -192,14 +230,15 @@ export class RunController implements vscode.Disposable {
     const file = doc.uri.fsPath;
     const args = ['run', file, '--json'];
     const t = rec.target;
-    if (t.kind === 'block') args.push(t.upstream ? '--until' : '--block', t.block);
+    if (t.kind === 'block') args.push(t.until ? '--until' : '--block', t.block);
     if (!vscode.workspace.getConfiguration('agentblocks').get<boolean>('cache.enabled', true)) args.push('--no-cache');
     const cwd = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(file);
-    // agentblocks.python.path reaches the server only: the command line has no option for it.
     const env = { ...process.env };
     this.output.appendLine(`$ ${found.path} ${args.join(' ')}`);
     const child: ChildProcess = spawn(found.path, args, { cwd, env, detached: process.platform !== 'win32' });
+    let killed = false;
     const kill = () => {
+      killed = true;
       try {
         if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGINT');
         else child.kill('SIGINT');
@@ -208,7 +247,6 @@ export class RunController implements vscode.Disposable {
       }
     };
     rec.cancel = kill;
-    token.onCancellationRequested(kill);
     let buf = '';
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
@@ -225,7 +263,7 @@ export class RunController implements vscode.Disposable {
           this.output.appendLine(line);
           continue;
         }
-        const e = normalizeRunEvent({ ...(parsed as object), uri: doc.uri.toString() });
+        const e = normalizeRunEvent({ uri: doc.uri.toString(), event: parsed });
         if (e) this.applyTo(rec, e);
       }
     });
@@ -239,7 +277,7 @@ export class RunController implements vscode.Disposable {
       child.on('close', (c) => resolve(c));
     });
     if (rec.state.status === 'running') {
-      this.finish(rec, token.isCancellationRequested ? 'cancelled' : code === 0 ? 'succeeded' : 'failed');
+      this.finish(rec, killed ? 'cancelled' : code === 0 ? 'succeeded' : 'failed');
     }
   }
 
@@ -247,23 +285,30 @@ export class RunController implements vscode.Disposable {
     const now = Date.now();
     this.applyTo(rec, {
       uri: rec.uri.toString(),
-      ts: now,
-      event: { event: 'run_finished', status, durationMs: now - rec.state.startedAt, succeeded: 0, cached: 0, failed: 0, skipped: 0 },
+      event: { ts_ms: now, event: 'run_finished', status, duration_ms: now - rec.state.startedAt, succeeded: 0, cached: 0, failed: 0, skipped: 0 },
     }, true);
   }
 
-  /** An event from the server: it belongs to the running run of its document. */
+  /**
+   * An event from the server: it belongs to the server run of its document under way (the
+   * first event tells the run its server `runId`). Events of other runs are left out.
+   */
   private onEvent(e: RunEvent): void {
-    const rec =
-      this.runs.find((r) => r.state.status === 'running' && (e.runId === undefined || r.state.runId === undefined || r.state.runId === e.runId) && (e.uri === '' || r.uri.toString() === vscode.Uri.parse(e.uri).toString())) ??
-      this.active;
+    const uri = e.uri ? vscode.Uri.parse(e.uri).toString() : undefined;
+    const rec = this.runs.find(
+      (r) =>
+        r.backend === 'server' &&
+        r.state.status === 'running' &&
+        (uri === undefined || r.uri.toString() === uri) &&
+        (r.state.runId === undefined || r.state.runId === e.runId),
+    );
     if (rec) this.applyTo(rec, e);
   }
 
   private applyTo(rec: RunRecord, e: RunEvent, quiet = false): void {
     rec.state = applyRunEvent(rec.state, e);
     const ev = e.event;
-    if ('block' in ev && ev.block && !rec.order.includes(ev.block)) rec.order.push(ev.block);
+    if (ev.block && !rec.order.includes(ev.block)) rec.order.push(ev.block);
     if (ev.event === 'run_started') for (const b of ev.blocks) if (!rec.order.includes(b)) rec.order.push(b);
     if (!quiet) this.logEvent(e);
     this.changed.fire(rec);
@@ -271,11 +316,11 @@ export class RunController implements vscode.Disposable {
 
   private logEvent(e: RunEvent): void {
     const ev = e.event;
-    const time = new Date(e.ts).toLocaleTimeString();
+    const time = new Date(ev.ts_ms).toLocaleTimeString();
     const line = (s: string) => this.output.appendLine(`[${time}] ${s}`);
     switch (ev.event) {
       case 'run_started':
-        line(`run started: ${ev.blocks.join(', ')}${ev.mode ? ` (${ev.mode})` : ''}`);
+        line(`run started${ev.run_id ? ` (history #${ev.run_id})` : ''}: ${ev.blocks.join(', ')} (${ev.mode})`);
         break;
       case 'block_started':
         line(`${ev.block}: started${ev.attempt > 1 ? ` (attempt ${ev.attempt})` : ''}`);
@@ -284,7 +329,7 @@ export class RunController implements vscode.Disposable {
         this.output.appendLine(`${ev.block ?? ''} | ${ev.line}`);
         break;
       case 'block_finished':
-        line(`${ev.block}: ✓ succeeded in ${formatDuration(ev.durationMs)}`);
+        line(`${ev.block}: ✓ succeeded in ${formatDuration(ev.duration_ms)}`);
         for (const o of ev.outputs) this.output.appendLine(`    ${o.port} = ${o.preview}`);
         break;
       case 'block_cached':
@@ -292,17 +337,17 @@ export class RunController implements vscode.Disposable {
         for (const o of ev.outputs) this.output.appendLine(`    ${o.port} = ${o.preview}`);
         break;
       case 'block_failed':
-        line(`${ev.block}: ✗ ${ev.message}${ev.willRetry ? ' (will retry)' : ''}`);
-        if (ev.traceback) this.output.appendLine(ev.traceback.replace(/^/gm, '    '));
+        line(`${ev.block}: ✗ ${ev.error.message}${ev.will_retry ? ` (attempt ${ev.attempt}, will retry)` : ''}`);
+        if (ev.error.traceback) this.output.appendLine(ev.error.traceback.replace(/^/gm, '    '));
         break;
       case 'block_skipped':
         line(`${ev.block}: skipped (${ev.reason})`);
         break;
       case 'warning':
-        line(`warning: ${ev.message}`);
+        line(`${ev.block ? `${ev.block}: ` : ''}warning: ${ev.message}`);
         break;
       case 'run_finished':
-        line(`run ${ev.status} in ${formatDuration(ev.durationMs)}: ${ev.succeeded} succeeded, ${ev.cached} cached, ${ev.failed} failed, ${ev.skipped} skipped`);
+        line(`run ${ev.status} in ${formatDuration(ev.duration_ms)}: ${ev.succeeded} succeeded, ${ev.cached} cached, ${ev.failed} failed, ${ev.skipped} skipped`);
         break;
       default:
         break;
@@ -376,7 +421,8 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
       const icon = s.status === 'running' ? ICONS.running : s.status === 'succeeded' ? ICONS.succeeded : s.status === 'cancelled' ? ICONS.skipped : ICONS.failed;
       item.iconPath = new vscode.ThemeIcon(icon[0], icon[1] ? new vscode.ThemeColor(icon[1]) : undefined);
       item.contextValue = 'run';
-      item.tooltip = `${node.run.uri.fsPath}\nrun by ${node.run.backend === 'server' ? 'the language server' : 'agentblocks run'}`;
+      const history = s.historyId ? `\nin the history: agentblocks runs ${s.historyId}` : '';
+      item.tooltip = `${node.run.uri.fsPath}\nrun by ${node.run.backend === 'server' ? 'the language server' : 'agentblocks run'}${history}${node.run.error ? `\n${node.run.error}` : ''}`;
       return item;
     }
     if (node.type === 'block') {

@@ -104,56 +104,99 @@ describe('card geometry', () => {
 });
 
 describe('run state', () => {
-  const ev = (ts: number, event: RunEvent['event']): RunEvent => ({ uri: 'file:///w.ab', ts, event });
+  const ev = (event: RunEvent['event'], runId?: string): RunEvent => ({ uri: 'file:///w.ab', runId, event });
   it('follows a block through queued, running, succeeded', () => {
     let r: RunState = newRun(0);
-    r = applyRunEvent(r, ev(0, { event: 'run_started', blocks: ['a', 'b'] }));
+    r = applyRunEvent(r, ev({ ts_ms: 0, event: 'run_started', run_id: '7', workflow: 'w.ab', blocks: ['a', 'b'], mode: 'parallel', max_concurrent_blocks: 4 }, '1'));
     expect(r.blocks.a).toEqual({ state: 'pending' });
-    r = applyRunEvent(r, ev(10, { event: 'block_queued', block: 'a' }));
+    expect(r.runId).toBe('1');
+    expect(r.historyId).toBe('7');
+    r = applyRunEvent(r, ev({ ts_ms: 10, block: 'a', event: 'block_queued' }));
     expect(r.blocks.a?.state).toBe('queued');
-    r = applyRunEvent(r, ev(20, { event: 'block_started', block: 'a', attempt: 1 }));
+    r = applyRunEvent(r, ev({ ts_ms: 20, block: 'a', event: 'block_started', attempt: 1 }));
     expect(runStateLabel(r.blocks.a!, 1520)).toBe('running 1.5 s');
     const before = r;
-    r = applyRunEvent(r, ev(30, { event: 'block_finished', block: 'a', outputs: [{ port: 'x', preview: '1', value: 1 }], durationMs: 10 }));
+    r = applyRunEvent(r, ev({ ts_ms: 30, block: 'a', event: 'block_finished', outputs: [{ port: 'x', preview: '1', value: 1 }], duration_ms: 10, attempts: 1 }));
     expect(r.blocks.a).toMatchObject({ state: 'succeeded', durationMs: 10 });
     expect(before.blocks.a?.state).toBe('running'); // not mutated
-    r = applyRunEvent(r, ev(40, { event: 'block_cached', block: 'b', outputs: [] }));
-    r = applyRunEvent(r, ev(50, { event: 'run_finished', status: 'succeeded', durationMs: 50, succeeded: 1, cached: 1, failed: 0, skipped: 0 }));
+    r = applyRunEvent(r, ev({ ts_ms: 40, block: 'b', event: 'block_cached', outputs: [], cached_at_ms: 1, key: 'k' }));
+    r = applyRunEvent(r, ev({ ts_ms: 50, event: 'run_finished', status: 'succeeded', duration_ms: 50, succeeded: 1, cached: 1, failed: 0, skipped: 0 }));
     expect(r.status).toBe('succeeded');
+    expect(r.finishedAt).toBe(50);
     expect(r.blocks.b?.state).toBe('cached');
   });
   it('marks failures, retries and what never ran', () => {
-    let r = applyRunEvent(newRun(0), ev(0, { event: 'run_started', blocks: ['a', 'b', 'c'] }));
-    r = applyRunEvent(r, ev(1, { event: 'block_started', block: 'a', attempt: 1 }));
-    r = applyRunEvent(r, ev(2, { event: 'block_failed', block: 'a', message: 'boom', willRetry: true }));
+    const boom = { kind: 'failed', message: 'boom' };
+    let r = applyRunEvent(newRun(0), ev({ ts_ms: 0, event: 'run_started', run_id: '', workflow: 'w.ab', blocks: ['a', 'b', 'c'], mode: 'sequential', max_concurrent_blocks: 1 }));
+    expect(r.historyId).toBeUndefined();
+    r = applyRunEvent(r, ev({ ts_ms: 1, block: 'a', event: 'block_started', attempt: 1 }));
+    r = applyRunEvent(r, ev({ ts_ms: 2, block: 'a', event: 'block_failed', error: boom, attempt: 1, will_retry: true, duration_ms: 1 }));
     expect(runStateLabel(r.blocks.a!, 3)).toBe('failed, retrying: boom');
-    r = applyRunEvent(r, ev(3, { event: 'block_started', block: 'a', attempt: 2 }));
+    r = applyRunEvent(r, ev({ ts_ms: 3, block: 'a', event: 'block_started', attempt: 2 }));
     expect(runStateLabel(r.blocks.a!, 3)).toContain('attempt 2');
-    r = applyRunEvent(r, ev(4, { event: 'block_failed', block: 'a', message: 'boom', willRetry: false }));
-    r = applyRunEvent(r, ev(5, { event: 'block_skipped', block: 'b', reason: 'upstream block `a` failed' }));
-    r = applyRunEvent(r, ev(6, { event: 'run_finished', status: 'failed', durationMs: 6, succeeded: 0, cached: 0, failed: 1, skipped: 2 }));
+    r = applyRunEvent(r, ev({ ts_ms: 4, block: 'a', event: 'block_failed', error: boom, attempt: 2, will_retry: false, duration_ms: 1 }));
+    r = applyRunEvent(r, ev({ ts_ms: 5, block: 'b', event: 'block_skipped', reason: 'upstream block `a` failed' }));
+    r = applyRunEvent(r, ev({ ts_ms: 6, event: 'run_finished', status: 'failed', duration_ms: 6, succeeded: 0, cached: 0, failed: 1, skipped: 2 }));
     expect(r.blocks.a?.state).toBe('failed');
     expect(r.blocks.b).toEqual({ state: 'skipped', reason: 'upstream block `a` failed' });
     expect(r.blocks.c).toEqual({ state: 'skipped', reason: 'run failed' });
     expect(r.status).toBe('failed');
   });
   it('keeps log lines', () => {
-    const r = applyRunEvent(newRun(0), ev(1, { event: 'log', block: 'a', stream: 'stderr', line: 'hi' }));
+    const r = applyRunEvent(newRun(0), ev({ ts_ms: 1, block: 'a', event: 'log', stream: 'stderr', line: 'hi' }));
     expect(r.logs).toEqual([{ block: 'a', stream: 'stderr', line: 'hi' }]);
   });
 });
 
 describe('normalizeRunEvent', () => {
-  it('reads the engine event flattened into the params', () => {
-    const e = normalizeRunEvent({ uri: 'file:///a.ab', runId: 'r1', ts_ms: 5, block: 'x', event: 'block_finished', outputs: [{ port: 'p', preview: '3', value: 3 }], duration_ms: 7, attempts: 1 });
-    expect(e).toEqual({ uri: 'file:///a.ab', runId: 'r1', ts: 5, event: { event: 'block_finished', block: 'x', outputs: [{ port: 'p', preview: '3', value: 3 }], durationMs: 7, attempts: 1 } });
+  // Lines exactly as `agentblocks run examples/cpp-callbacks.ab --json` prints them (shortened
+  // values); the server's `agentblocks/runEvent` carries the same objects as `event`.
+  const LINES = [
+    '{"ts_ms":1795331169046,"event":"run_started","run_id":"1","workflow":"examples/cpp-callbacks.ab","blocks":["find","filter","context","generate"],"mode":"parallel","max_concurrent_blocks":4}',
+    '{"ts_ms":1795331169046,"block":"find","event":"block_queued"}',
+    '{"ts_ms":1795331169046,"block":"find","event":"block_started","attempt":1}',
+    '{"ts_ms":1795331169047,"block":"find","event":"log","stream":"stderr","line":"found 3"}',
+    '{"ts_ms":1795331169047,"block":"find","event":"progress","fraction":0.5,"message":"half"}',
+    '{"ts_ms":1795331169047,"block":"find","event":"block_finished","outputs":[{"port":"files","preview":"List(3) [...]","value":["a.cpp","b.cpp","c.cpp"]}],"duration_ms":1,"attempts":1}',
+    '{"ts_ms":1795331169089,"block":"filter","event":"block_cached","outputs":[{"port":"filtered_files","preview":"List(2) [...]","value":["a.cpp","b.cpp"]}],"cached_at_ms":1795331100000,"key":"9f2c"}',
+    '{"ts_ms":1795331169090,"block":"generate","event":"block_failed","error":{"kind":"unsupported","message":"`ai` blocks are not supported yet","location":{"file":"examples/cpp-callbacks.ab","span_start":1346,"span_end":1918,"line":48,"column":3}},"attempt":1,"will_retry":false,"duration_ms":0}',
+    '{"ts_ms":1795331169090,"block":"context","event":"block_skipped","reason":"upstream block `filter` failed"}',
+    '{"ts_ms":1795331169090,"event":"warning","message":"block `find` reads the file system"}',
+    '{"ts_ms":1795331169090,"event":"run_finished","status":"failed","duration_ms":46,"succeeded":3,"cached":0,"failed":1,"skipped":0}',
+  ].map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('reads every kind of engine event exactly as the engine writes it', () => {
+    for (const line of LINES) {
+      const e = normalizeRunEvent({ uri: 'file:///w/cpp-callbacks.ab', runId: '3', event: line });
+      expect(e, String(line.event)).toEqual({ uri: 'file:///w/cpp-callbacks.ab', runId: '3', event: line });
+    }
   });
-  it('reads a nested engine event and a failure with its error object', () => {
-    const e = normalizeRunEvent({ uri: 'u', event: { ts_ms: 1, block: 'x', event: 'block_failed', error: { kind: 'failed', message: 'ZeroDivisionError' }, attempt: 1, will_retry: false, duration_ms: 2 } });
-    expect(e?.event).toMatchObject({ event: 'block_failed', block: 'x', message: 'ZeroDivisionError', errorKind: 'failed', willRetry: false });
+  it('takes a command-line line without runId', () => {
+    const e = normalizeRunEvent({ uri: 'file:///w.ab', event: LINES[2] });
+    expect(e).toEqual({ uri: 'file:///w.ab', runId: undefined, event: { ts_ms: 1795331169046, block: 'find', event: 'block_started', attempt: 1 } });
   });
-  it('ignores unknown events', () => {
+  it('fills in missing fields', () => {
+    const e = normalizeRunEvent({ uri: 'u', event: { ts_ms: 1, block: 'x', event: 'block_failed' } });
+    expect(e?.event).toEqual({ ts_ms: 1, block: 'x', event: 'block_failed', error: { kind: 'failed', message: 'failed' }, attempt: 1, will_retry: false, duration_ms: 0 });
+  });
+  it('a whole run drives the run state', () => {
+    let r = newRun(0);
+    for (const line of LINES) r = applyRunEvent(r, normalizeRunEvent({ uri: 'u', runId: '3', event: line })!);
+    expect(r).toMatchObject({ runId: '3', historyId: '1', status: 'failed', startedAt: 1795331169046, finishedAt: 1795331169090 });
+    expect(Object.fromEntries(Object.entries(r.blocks).map(([k, v]) => [k, v.state]))).toEqual({
+      find: 'succeeded',
+      filter: 'cached',
+      context: 'skipped',
+      generate: 'failed',
+    });
+    expect(r.blocks.generate).toEqual({ state: 'failed', message: '`ai` blocks are not supported yet', willRetry: false });
+    expect(r.logs).toEqual([{ block: 'find', stream: 'stderr', line: 'found 3' }]);
+  });
+  it('leaves out what is not an engine event', () => {
     expect(normalizeRunEvent({ uri: 'u', event: 'something_new' })).toBeUndefined();
+    expect(normalizeRunEvent({ uri: 'u', event: { ts_ms: 1, event: 'something_new' } })).toBeUndefined();
+    expect(normalizeRunEvent({ uri: 'u', event: { ts_ms: 1, event: 'block_started', attempt: 1 } })).toBeUndefined(); // no block
+    expect(normalizeRunEvent({ ts_ms: 1, block: 'x', event: 'block_queued' })).toBeUndefined(); // not wrapped
     expect(normalizeRunEvent(42)).toBeUndefined();
   });
 });

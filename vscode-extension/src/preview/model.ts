@@ -3,6 +3,7 @@
  * the server's answers, edge colours by type, card geometry and the per-block run state.
  */
 import type {
+  BlockError,
   EngineEvent,
   Graph,
   GraphBlock,
@@ -133,78 +134,82 @@ function outputs(v: unknown): OutputValue[] {
 }
 
 /**
- * A run-event notification as a `RunEvent`. Accepts the engine's event flattened into the
- * params (`{ uri, runId, ts_ms, block, event: "block_started", attempt }`) or nested
- * (`{ uri, runId, event: { ts_ms, block, event: "block_started", ... } }`).
+ * An `agentblocks/runEvent` notification's params (`{ uri, runId, event }`, the event exactly as
+ * `agentblocks run --json` prints it) as a `RunEvent`; a line of `agentblocks run --json` is
+ * passed as `{ uri, event: line }`. Missing fields get defaults; an event of an unknown kind, or
+ * a block event without its block, is left out (undefined).
  */
 export function normalizeRunEvent(raw: unknown): RunEvent | undefined {
-  if (!isObj(raw)) return undefined;
-  const inner = isObj(raw.event) ? raw.event : raw;
-  const kind = str(inner.event) ?? str(inner.kind) ?? str(inner.type);
+  if (!isObj(raw) || !isObj(raw.event)) return undefined;
+  const o = raw.event;
+  const kind = str(o.event);
   if (!kind) return undefined;
-  const uri = str(raw.uri) ?? str(field(raw, 'textDocument') && (raw.textDocument as Obj).uri) ?? '';
-  const runId = str(field(raw, 'runId')) ?? str(field(inner, 'runId'));
-  const ts = num(field(inner, 'tsMs')) ?? num(inner.ts) ?? Date.now();
-  const block = str(inner.block) ?? '';
-  const event = toEngineEvent(kind.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), inner, block);
-  return event ? { uri, runId, ts, event } : undefined;
+  const event = toEngineEvent(kind, o, num(o.ts_ms) ?? Date.now(), str(o.block));
+  if (!event) return undefined;
+  return { uri: str(raw.uri) ?? '', runId: str(raw.runId), event };
 }
 
-function toEngineEvent(kind: string, o: Obj, block: string): EngineEvent | undefined {
+const BLOCK_EVENTS = new Set(['block_queued', 'block_started', 'block_finished', 'block_failed', 'block_skipped', 'block_cached']);
+
+function blockError(v: unknown): BlockError {
+  const e = isObj(v) ? v : {};
+  return {
+    kind: str(e.kind) ?? 'failed',
+    message: str(e.message) ?? 'failed',
+    ...(isObj(e.location) ? { location: e.location as unknown as BlockError['location'] } : {}),
+    ...(str(e.traceback) !== undefined ? { traceback: str(e.traceback) } : {}),
+  };
+}
+
+function toEngineEvent(kind: string, o: Obj, ts_ms: number, block: string | undefined): EngineEvent | undefined {
+  if (BLOCK_EVENTS.has(kind) && !block) return undefined;
+  const at = block === undefined ? { ts_ms } : { ts_ms, block };
   switch (kind) {
     case 'run_started': {
-      const bl = field(o, 'blocks');
+      const bl = o.blocks;
       return {
+        ...at,
         event: 'run_started',
-        runId: str(field(o, 'runId')),
+        run_id: str(o.run_id) ?? '',
+        workflow: str(o.workflow) ?? '',
         blocks: Array.isArray(bl) ? bl.filter((b): b is string => typeof b === 'string') : [],
-        mode: str(o.mode),
+        mode: str(o.mode) ?? 'sequential',
+        max_concurrent_blocks: num(o.max_concurrent_blocks) ?? 1,
       };
     }
     case 'block_queued':
-      return { event: 'block_queued', block };
+      return { ...at, event: 'block_queued' };
     case 'block_started':
-      return { event: 'block_started', block, attempt: num(o.attempt) ?? 1 };
+      return { ...at, event: 'block_started', attempt: num(o.attempt) ?? 1 };
     case 'log':
-      return {
-        event: 'log',
-        block: block || undefined,
-        stream: o.stream === 'stderr' ? 'stderr' : 'stdout',
-        line: str(o.line) ?? '',
-      };
-    case 'progress':
-      return { event: 'progress', block, fraction: num(o.fraction), message: str(o.message) ?? '' };
-    case 'block_finished':
-      return {
-        event: 'block_finished',
-        block,
-        outputs: outputs(o.outputs),
-        durationMs: num(field(o, 'durationMs')) ?? 0,
-        attempts: num(o.attempts),
-      };
-    case 'block_failed': {
-      const err = isObj(o.error) ? o.error : o;
-      return {
-        event: 'block_failed',
-        block,
-        message: str(err.message) ?? 'failed',
-        errorKind: str(err.kind),
-        traceback: str(err.traceback),
-        willRetry: field(o, 'willRetry') === true,
-        durationMs: num(field(o, 'durationMs')),
-      };
+      return { ...at, event: 'log', stream: o.stream === 'stderr' ? 'stderr' : 'stdout', line: str(o.line) ?? '' };
+    case 'progress': {
+      const fraction = num(o.fraction);
+      return { ...at, event: 'progress', ...(fraction !== undefined ? { fraction } : {}), message: str(o.message) ?? '' };
     }
+    case 'block_finished':
+      return { ...at, event: 'block_finished', outputs: outputs(o.outputs), duration_ms: num(o.duration_ms) ?? 0, attempts: num(o.attempts) ?? 1 };
+    case 'block_failed':
+      return {
+        ...at,
+        event: 'block_failed',
+        error: blockError(o.error),
+        attempt: num(o.attempt) ?? 1,
+        will_retry: o.will_retry === true,
+        duration_ms: num(o.duration_ms) ?? 0,
+      };
     case 'block_skipped':
-      return { event: 'block_skipped', block, reason: str(o.reason) ?? '' };
+      return { ...at, event: 'block_skipped', reason: str(o.reason) ?? '' };
     case 'block_cached':
-      return { event: 'block_cached', block, outputs: outputs(o.outputs) };
+      return { ...at, event: 'block_cached', outputs: outputs(o.outputs), cached_at_ms: num(o.cached_at_ms) ?? 0, key: str(o.key) ?? '' };
     case 'warning':
-      return { event: 'warning', block: block || undefined, message: str(o.message) ?? '' };
+      return { ...at, event: 'warning', message: str(o.message) ?? '' };
     case 'run_finished':
       return {
+        ...at,
         event: 'run_finished',
-        status: str(o.status) ?? 'succeeded',
-        durationMs: num(field(o, 'durationMs')) ?? 0,
+        status: str(o.status) ?? 'failed',
+        duration_ms: num(o.duration_ms) ?? 0,
         succeeded: num(o.succeeded) ?? 0,
         cached: num(o.cached) ?? 0,
         failed: num(o.failed) ?? 0,
@@ -360,7 +365,10 @@ export type BlockRunState =
   | { state: 'skipped'; reason: string };
 
 export interface RunState {
+  /** The server's id of the run (the `runId` of its events); undefined for a command-line run. */
   runId?: string;
+  /** The run's id in the workspace history (`run_started.run_id`), when recorded. */
+  historyId?: string;
   /** `running` until `run_finished`. */
   status: 'running' | string;
   startedAt: number;
@@ -377,40 +385,42 @@ export function newRun(ts: number, runId?: string): RunState {
 export function applyRunEvent(run: RunState, e: RunEvent): RunState {
   const ev = e.event;
   const next: RunState = { ...run, blocks: { ...run.blocks } };
-  const set = (block: string, s: BlockRunState) => {
+  if (e.runId !== undefined) next.runId = e.runId;
+  const block = ev.block ?? '';
+  const set = (s: BlockRunState) => {
     if (block) next.blocks[block] = s;
   };
   switch (ev.event) {
     case 'run_started':
-      next.runId = ev.runId ?? e.runId ?? run.runId;
-      next.startedAt = e.ts;
+      if (ev.run_id) next.historyId = ev.run_id;
+      next.startedAt = ev.ts_ms;
       next.status = 'running';
-      for (const b of ev.blocks) set(b, { state: 'pending' });
+      for (const b of ev.blocks) next.blocks[b] = { state: 'pending' };
       break;
     case 'block_queued':
-      set(ev.block, { state: 'queued', since: e.ts });
+      set({ state: 'queued', since: ev.ts_ms });
       break;
     case 'block_started':
-      set(ev.block, { state: 'running', since: e.ts, attempt: ev.attempt });
+      set({ state: 'running', since: ev.ts_ms, attempt: ev.attempt });
       break;
     case 'block_finished':
-      set(ev.block, { state: 'succeeded', durationMs: ev.durationMs, outputs: ev.outputs });
+      set({ state: 'succeeded', durationMs: ev.duration_ms, outputs: ev.outputs });
       break;
     case 'block_cached':
-      set(ev.block, { state: 'cached', outputs: ev.outputs });
+      set({ state: 'cached', outputs: ev.outputs });
       break;
     case 'block_failed':
-      set(ev.block, { state: 'failed', message: ev.message, willRetry: ev.willRetry });
+      set({ state: 'failed', message: ev.error.message, willRetry: ev.will_retry });
       break;
     case 'block_skipped':
-      set(ev.block, { state: 'skipped', reason: ev.reason });
+      set({ state: 'skipped', reason: ev.reason });
       break;
     case 'log':
       next.logs = [...run.logs, { block: ev.block, stream: ev.stream, line: ev.line }];
       break;
     case 'run_finished':
       next.status = ev.status;
-      next.finishedAt = e.ts;
+      next.finishedAt = ev.ts_ms;
       // Blocks still waiting when the run ends did not run.
       for (const [id, s] of Object.entries(next.blocks)) {
         if (s.state === 'pending' || s.state === 'queued' || s.state === 'running') {

@@ -155,13 +155,13 @@ class Preview implements vscode.Disposable {
         await this.move(m.block, m.x, m.y);
         break;
       case 'runBlock':
-        await vscode.commands.executeCommand('agentblocks.runBlock', this.uri, m.block);
+        await vscode.commands.executeCommand('agentblocks.runBlock', { uri: this.uri.toString(), block: m.block });
         break;
       case 'runWorkflow':
         await vscode.commands.executeCommand('agentblocks.runWorkflow', this.uri);
         break;
       case 'stop':
-        await vscode.commands.executeCommand('agentblocks.stop');
+        await vscode.commands.executeCommand('agentblocks.stop', this.uri);
         break;
     }
   }
@@ -215,6 +215,7 @@ export class PreviewManager implements vscode.Disposable {
   private readonly previews = new Map<string, Preview>();
   private readonly disposables: vscode.Disposable[] = [];
   private runTick: NodeJS.Timeout | undefined;
+  private readonly runChanged = new Set<string>();
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -227,11 +228,14 @@ export class PreviewManager implements vscode.Disposable {
         for (const p of this.previews.values()) p.schedule(0);
       }),
       runs.onDidChange((rec) => {
-        // Coalesce event bursts into one message per preview every 50 ms.
+        // Coalesce event bursts into one message per changed preview every 50 ms.
+        this.runChanged.add(rec ? rec.uri.toString() : '*');
         if (this.runTick) return;
         this.runTick = setTimeout(() => {
           this.runTick = undefined;
-          for (const p of this.previews.values()) if (!rec || p.uri.toString() === rec.uri.toString()) p.postRun();
+          const changed = new Set(this.runChanged);
+          this.runChanged.clear();
+          for (const p of this.previews.values()) if (changed.has('*') || changed.has(p.uri.toString())) p.postRun();
         }, 50);
       }),
     );
