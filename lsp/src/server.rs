@@ -232,6 +232,7 @@ impl Server {
         let options = agentblocks_engine::RunOptions {
             use_cache: config.cache_enabled() && !params.no_cache.unwrap_or(false),
             record_history: true,
+            ..Default::default()
         };
         let runs = self.runs.clone();
         let client = self.client.clone();

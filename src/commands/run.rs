@@ -141,6 +141,7 @@ pub fn run(args: &RunArgs) -> Status {
     let run_options = RunOptions {
         use_cache: !args.no_cache,
         record_history: true,
+        ..RunOptions::default()
     };
     let json = args.json;
     let status = runtime.block_on(async move {
