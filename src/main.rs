@@ -77,6 +77,11 @@ enum Command {
         /// nothing.
         #[arg(long)]
         explain: bool,
+        /// Python blocks import the packages of this interpreter (a virtualenv's
+        /// `bin/python`; same major.minor as the embedded Python). Default: `$VIRTUAL_ENV/bin/python`
+        /// when `VIRTUAL_ENV` is set, else only the embedded Python's packages.
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
     },
     /// List recorded runs, or show one with each block's status, outputs and log.
     Runs {
@@ -142,6 +147,7 @@ fn main() -> ExitCode {
             json,
             no_cache,
             explain,
+            python,
         } => commands::run::run(&commands::run::RunArgs {
             file,
             vars,
@@ -151,6 +157,7 @@ fn main() -> ExitCode {
             json,
             no_cache,
             explain,
+            python,
         }),
         Command::Runs {
             id,

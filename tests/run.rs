@@ -1,18 +1,29 @@
 //! End-to-end tests of `agentblocks run`, `runs` and `expand`: exit codes, `--json` events,
-//! `--block`, `--until`, `--explain`, and a SIGKILLed run marked interrupted.
+//! `--block`, `--until`, `--explain`, `--python` and `VIRTUAL_ENV`, and a SIGKILLed run marked
+//! interrupted.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use agentblocks_engine::executors::python_env::embedded_version;
 use agentblocks_engine::history::History;
 
 fn agentblocks(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentblocks"))
+    agentblocks_with(dir, args, None)
+}
+
+/// Runs the binary with `VIRTUAL_ENV` set to `venv`, or unset (whatever the tests run in).
+fn agentblocks_with(dir: &Path, args: &[&str], venv: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agentblocks"));
+    command
         .current_dir(dir)
         .args(args)
-        .output()
-        .unwrap()
+        .env_remove("VIRTUAL_ENV");
+    if let Some(venv) = venv {
+        command.env("VIRTUAL_ENV", venv);
+    }
+    command.output().unwrap()
 }
 
 fn events(output: &Output) -> Vec<serde_json::Value> {
@@ -202,4 +213,152 @@ fn a_killed_run_is_marked_interrupted() {
     let history = History::open(dir.path()).unwrap();
     let runs = history.runs(10).unwrap();
     assert_eq!(runs[0].status, "interrupted");
+}
+
+/// An interpreter of the embedded Python's version, to make virtualenvs with.
+fn matching_python() -> String {
+    let (major, minor) = embedded_version().expect("the python feature is on");
+    [format!("python{major}.{minor}"), "python3".to_string()]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+                .output()
+                .is_ok_and(|out| {
+                    String::from_utf8_lossy(&out.stdout).trim() == format!("{major}.{minor}")
+                })
+        })
+        .unwrap_or_else(|| panic!("these tests need a Python {major}.{minor} on the PATH"))
+}
+
+/// A virtualenv `dir/venv` whose site-packages holds the module `abtiny`.
+fn venv_with_module(dir: &Path) -> std::path::PathBuf {
+    let venv = dir.join("venv");
+    let status = Command::new(matching_python())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(status.success(), "python -m venv failed");
+    let (major, minor) = embedded_version().unwrap();
+    let site = venv.join(format!("lib/python{major}.{minor}/site-packages"));
+    std::fs::write(site.join("abtiny.py"), "VALUE = 42\n").unwrap();
+    venv
+}
+
+const IMPORTS: &str = r#"workflow "Imports" {
+  block use_it = python "Use it" {
+    out value: Integer
+    code ```
+      import abtiny
+      value = abtiny.VALUE
+      ```
+  }
+}
+"#;
+
+fn block_error(out: &Output) -> String {
+    let all = events(out);
+    let failed = all
+        .iter()
+        .find(|e| e["event"] == "block_failed")
+        .unwrap_or_else(|| panic!("no block_failed in {all:?}"));
+    failed["error"]["message"].as_str().unwrap().to_string()
+}
+
+fn value_of(out: &Output) -> serde_json::Value {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = events(out);
+    let finished = all
+        .iter()
+        .find(|e| e["event"] == "block_finished")
+        .unwrap_or_else(|| panic!("no block_finished in {all:?}"));
+    finished["outputs"][0]["value"].clone()
+}
+
+#[test]
+fn python_flag_and_virtual_env_choose_the_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("w.ab"), IMPORTS).unwrap();
+    let venv = venv_with_module(dir.path());
+    let python = venv.join("bin/python");
+    let python = python.to_str().unwrap();
+    let run = ["run", "w.ab", "--json", "--no-cache"];
+
+    // Neither flag nor VIRTUAL_ENV: the embedded Python's packages only.
+    let out = agentblocks(dir.path(), &run);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        block_error(&out),
+        "ModuleNotFoundError: No module named 'abtiny'"
+    );
+
+    // `--python`, and `VIRTUAL_ENV` without it.
+    let out = agentblocks(dir.path(), &[&run[..], &["--python", python]].concat());
+    assert_eq!(value_of(&out), serde_json::json!(42));
+    let out = agentblocks_with(dir.path(), &run, Some(&venv));
+    assert_eq!(value_of(&out), serde_json::json!(42));
+    // The flag wins over VIRTUAL_ENV.
+    let out = agentblocks_with(
+        dir.path(),
+        &[&run[..], &["--python", python]].concat(),
+        Some(&dir.path().join("elsewhere")),
+    );
+    assert_eq!(value_of(&out), serde_json::json!(42));
+
+    // An unusable `--python` is a usage error before anything runs.
+    let missing = dir.path().join("nowhere/bin/python");
+    let out = agentblocks(
+        dir.path(),
+        &[&run[..], &["--python", missing.to_str().unwrap()]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(events(&out).is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        format!(
+            "error: --python: the Python interpreter `{}` does not exist",
+            missing.display()
+        )
+    );
+    let fake = dir.path().join("python3.99");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho '{\"version\": [3, 99], \"path\": [\"/tmp\"]}'\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = agentblocks(
+        dir.path(),
+        &[&run[..], &["--python", fake.to_str().unwrap()]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let (major, minor) = embedded_version().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        format!(
+            "error: --python: `{}` is Python 3.99; Python blocks run on the embedded Python \
+             {major}.{minor}",
+            fake.display()
+        )
+    );
+
+    // An unusable VIRTUAL_ENV fails the Python blocks with the reason, not silently.
+    let out = agentblocks_with(dir.path(), &run, Some(&dir.path().join("gone")));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        block_error(&out),
+        format!(
+            "block `use_it` cannot run: the Python interpreter `{}` does not exist (from \
+             `VIRTUAL_ENV`)",
+            dir.path().join("gone/bin/python").display()
+        )
+    );
 }

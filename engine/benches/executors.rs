@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use agentblocks_dsl::types::parse_type;
-use agentblocks_engine::executors::{run_code, CancelFlag, CodeRequest, LogLine, SourceLocation};
+use agentblocks_engine::executors::{
+    run_code, CancelFlag, CodeRequest, LogLine, PythonSetting, SourceLocation,
+};
 use agentblocks_engine::value::Value;
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -28,6 +30,7 @@ fn bench_language(c: &mut Criterion, language: &str, code: &str, output: &str) {
             file: PathBuf::from("bench.ab"),
             line: 1,
         },
+        python: &PythonSetting::Embedded,
     };
     c.bench_function(&format!("{language} trivial block"), |b| {
         b.iter(|| run_code(language, &req, &[]).expect("block runs"))

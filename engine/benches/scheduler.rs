@@ -68,6 +68,7 @@ fn bench(c: &mut Criterion) {
     let options = RunOptions {
         use_cache: false,
         record_history: false,
+        ..RunOptions::default()
     };
     let mut group = c.benchmark_group("scheduler");
     group

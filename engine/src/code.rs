@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::events::{ErrorKind, EventKind, EventSink, LogStream};
 use crate::executors::template::expand_template;
 use crate::executors::{
-    run_code, CancelFlag, CodeError, CodeRequest, LogLine, SourceLocation, Stream,
+    run_code, CancelFlag, CodeError, CodeRequest, LogLine, PythonSetting, SourceLocation, Stream,
 };
 use crate::run::Failure;
 use crate::value::Value;
@@ -35,6 +35,7 @@ pub(crate) struct CodeJob {
     pub timeout: Option<Duration>,
     pub workflow_path: PathBuf,
     pub code_line: u32,
+    pub python: PythonSetting,
 }
 
 /// Runs `job` on a blocking thread; `token` stops it.
@@ -78,6 +79,7 @@ pub(crate) async fn run_job(
                 file: job.workflow_path.clone(),
                 line: job.code_line,
             },
+            python: &job.python,
         };
         run_code(&job.language, &request, &job.dependencies)
     });

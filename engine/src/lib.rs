@@ -38,6 +38,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use code::expand_block;
 pub use events::{Event, EventKind, RunStatus};
+pub use executors::{PythonEnvError, PythonEnvironment, PythonSetting};
 pub use plan::{plan, Plan, PlanError, PlanOptions, Target};
 pub use run::{RunOptions, RunReport};
 

@@ -319,6 +319,15 @@ impl Plan {
             .find(|(n, _)| n == name)
             .map(|(_, t)| t.clone())
     }
+
+    /// Whether a selected block runs Python code (so the run needs its Python environment).
+    pub fn runs_python(&self) -> bool {
+        self.blocks.iter().zip(&self.selected).any(|(block, selected)| {
+            *selected
+                && matches!(&block.work, Work::Code { language, .. } | Work::Template { language }
+                    if language == "python")
+        })
+    }
 }
 
 /// Plans `doc` (read from `source`, when given, for line numbers in messages).

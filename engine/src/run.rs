@@ -29,6 +29,7 @@ use crate::events::{
     millis, now_ms, BlockError, ErrorKind, ErrorLocation, EventKind, EventSink, OutputValue,
     RunStatus,
 };
+use crate::executors::PythonSetting;
 use crate::history::{BlockRecord, History};
 use crate::plan::{ErrorPolicy, InputSource, Plan, PlannedBlock, Work};
 use crate::value::Value;
@@ -43,6 +44,8 @@ pub struct RunOptions {
     pub use_cache: bool,
     /// Record the run in `<workspace>/.agentblocks/runs.db`.
     pub record_history: bool,
+    /// The environment Python blocks import from (`--python`, the `pythonPath` setting).
+    pub python: PythonSetting,
 }
 
 impl Default for RunOptions {
@@ -50,6 +53,7 @@ impl Default for RunOptions {
         RunOptions {
             use_cache: true,
             record_history: true,
+            python: PythonSetting::Embedded,
         }
     }
 }
@@ -162,6 +166,7 @@ struct Shared {
     sink: EventSink,
     cache: Option<Cache>,
     journal: Journal,
+    python: PythonSetting,
 }
 
 /// What a block task returns.
@@ -220,6 +225,7 @@ pub async fn run_plan(
             None
         },
         journal: Journal::default(),
+        python: options.python.clone(),
     });
     let latest_cache = cache;
 
@@ -865,7 +871,7 @@ async fn execute(
             dependencies,
         } => {
             let job = code_job(
-                plan,
+                shared,
                 block,
                 language,
                 code.clone(),
@@ -890,7 +896,7 @@ async fn execute(
                 })?,
                 _ => return Err(Failure::new(ErrorKind::Setup, "the block has no template")),
             };
-            let job = code_job(plan, block, language, code, Vec::new(), inputs);
+            let job = code_job(shared, block, language, code, Vec::new(), inputs);
             run_job(job, shared.sink.clone(), log, token).await
         }
         Work::Unsupported(message) => Err(Failure::new(ErrorKind::Unsupported, message.clone())),
@@ -898,13 +904,14 @@ async fn execute(
 }
 
 fn code_job(
-    plan: &Plan,
+    shared: &Shared,
     block: &PlannedBlock,
     language: &str,
     code: String,
     dependencies: Vec<String>,
     inputs: &[(String, Value)],
 ) -> CodeJob {
+    let plan = &shared.plan;
     CodeJob {
         block_id: block.id.clone(),
         language: language.to_string(),
@@ -917,5 +924,6 @@ fn code_job(
         timeout: block.timeout,
         workflow_path: plan.workflow_path.clone(),
         code_line: block.code_line,
+        python: shared.python.clone(),
     }
 }

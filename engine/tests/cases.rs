@@ -56,6 +56,7 @@ fn actual(case: &Path) -> (String, String) {
         RunOptions {
             use_cache: false,
             record_history: false,
+            ..RunOptions::default()
         },
     ));
     let root = workspace.display().to_string();

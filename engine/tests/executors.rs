@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use agentblocks_dsl::types::{parse_type, Type};
 use agentblocks_engine::executors::{
-    run_code, CancelFlag, CodeError, CodeRequest, LogLine, SourceLocation, Stream,
+    run_code, CancelFlag, CodeError, CodeRequest, LogLine, PythonSetting, SourceLocation, Stream,
 };
 use agentblocks_engine::value::Value;
 
@@ -104,6 +104,7 @@ impl Call<'_> {
                 file: PathBuf::from("flow.ab"),
                 line: 10,
             },
+            python: &PythonSetting::Embedded,
         };
         let result = run_code(self.language, &req, &self.dependencies);
         Outcome {

@@ -27,6 +27,7 @@ async fn run_in(
         RunOptions {
             use_cache: cache,
             record_history: false,
+            ..RunOptions::default()
         },
     )
     .await
@@ -268,6 +269,7 @@ async fn cancelling_stops_running_code_and_skips_the_rest() {
         RunOptions {
             use_cache: false,
             record_history: false,
+            ..RunOptions::default()
         },
     );
     let mut events = Vec::new();

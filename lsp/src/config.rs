@@ -6,7 +6,10 @@ use serde::Deserialize;
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Config {
-    /// The Python interpreter code blocks run with.
+    /// The Python interpreter whose packages Python blocks import (typically a virtualenv's
+    /// `bin/python`; it must be the embedded Python's major.minor version). Blocks still run on
+    /// the embedded Python: the interpreter's `sys.path` directories go first on its `sys.path`.
+    /// Empty or absent: the embedded Python's packages only.
     pub python_path: Option<String>,
     /// Whether runs reuse cached block results (on unless set to false).
     pub cache: Option<bool>,

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agentblocks_dsl::ide::{Analysis, FileKind};
+use agentblocks_engine::PythonSetting;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::*;
 use tower_lsp_server::{Client, LanguageServer, UriExt};
@@ -45,6 +46,10 @@ pub struct Server {
     token_ids: AtomicU64,
     /// Runs under way and what each block last did.
     runs: Arc<Runs>,
+    /// The `pythonPath` setting and what probing it gave, which every run gets. Locked across
+    /// the probe (a short subprocess), so a run requested after a configuration change waits
+    /// for it rather than starting with the previous interpreter.
+    python: tokio::sync::Mutex<(Option<String>, PythonSetting)>,
 }
 
 impl std::fmt::Debug for Server {
@@ -75,6 +80,7 @@ impl Server {
             root: Mutex::new(None),
             token_ids: AtomicU64::new(0),
             runs: Arc::new(Runs::default()),
+            python: tokio::sync::Mutex::new((None, PythonSetting::Embedded)),
         }
     }
 
@@ -232,12 +238,51 @@ impl Server {
         let options = agentblocks_engine::RunOptions {
             use_cache: config.cache_enabled() && !params.no_cache.unwrap_or(false),
             record_history: true,
+            python: self.python.lock().await.1.clone(),
         };
         let runs = self.runs.clone();
         let client = self.client.clone();
         Ok(runs
             .run(client, uri, plan, options, params.work_done_token)
             .await)
+    }
+
+    /// Applies the `pythonPath` setting: probes the interpreter when the path changed (or
+    /// could not be used last time) and tells the user when it cannot be used; runs then fail
+    /// their Python blocks with the reason. A relative path is relative to the workspace root.
+    async fn apply_python_path(&self, python_path: Option<String>) {
+        let python_path = python_path.filter(|path| !path.trim().is_empty());
+        let mut python = self.python.lock().await;
+        if python.0 == python_path && !matches!(python.1, PythonSetting::Unusable(_)) {
+            return;
+        }
+        let setting = match &python_path {
+            None => PythonSetting::Embedded,
+            Some(path) => {
+                let mut path = PathBuf::from(path);
+                if path.is_relative() && path.components().count() > 1 {
+                    if let Some(root) = lock(&self.root).as_ref() {
+                        path = root.join(path);
+                    }
+                }
+                tokio::task::spawn_blocking(move || PythonSetting::probe(&path))
+                    .await
+                    .unwrap_or_else(|err| PythonSetting::Unusable(err.to_string()))
+            }
+        };
+        *python = (python_path, setting.clone());
+        drop(python);
+        if let PythonSetting::Unusable(problem) = setting {
+            self.client
+                .show_message(
+                    MessageType::ERROR,
+                    format!(
+                        "AgentBlocks: the `pythonPath` setting cannot be used: {problem}. Python \
+                         blocks fail until it is fixed."
+                    ),
+                )
+                .await;
+        }
     }
 
     /// Reads the workspace's workflow files (not open ones) for workspace symbols.
@@ -321,9 +366,6 @@ impl LanguageServer for Server {
                 .and_then(|c| c.refresh_support)
                 .unwrap_or(false),
         );
-        if let Some(options) = &params.initialization_options {
-            *lock(&self.config) = Config::from_settings(options);
-        }
         let root = params
             .workspace_folders
             .as_ref()
@@ -335,6 +377,12 @@ impl LanguageServer for Server {
             })
             .and_then(|uri| uri.to_file_path().map(|p| p.into_owned()));
         *lock(&self.root) = root;
+        if let Some(options) = &params.initialization_options {
+            let config = Config::from_settings(options);
+            let python_path = config.python_path.clone();
+            *lock(&self.config) = config;
+            self.apply_python_path(python_path).await;
+        }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(if utf8 {
@@ -474,7 +522,10 @@ impl LanguageServer for Server {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        *lock(&self.config) = Config::from_settings(&params.settings);
+        let config = Config::from_settings(&params.settings);
+        let python_path = config.python_path.clone();
+        *lock(&self.config) = config;
+        self.apply_python_path(python_path).await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {

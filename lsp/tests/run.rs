@@ -2,12 +2,13 @@
 //! (in-memory pipes), each in a temporary workspace: code lenses with the cache state, runs with
 //! their `agentblocks/runEvent` notifications, `$/progress` reports and final report, hovers
 //! after a run, a second run replacing the first, cancelling, refused workflows, and the
-//! `workspace/executeCommand` commands.
+//! `workspace/executeCommand` commands, and the `pythonPath` setting.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentblocks_engine::executors::python_env::embedded_version;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, WriteHalf};
 use tokio::io::{DuplexStream, ReadHalf};
@@ -15,6 +16,10 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// How long any one answer may take (runs here take well under a second).
 const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Held by the tests that run Python blocks: the embedded interpreter's `sys.path` is one per
+/// process, and the `pythonPath` test changes it.
+static PYTHON: Mutex<()> = Mutex::const_new(());
 
 /// A client speaking JSON-RPC to an in-process server; it answers the server's requests with
 /// `null` and keeps them, with notifications, in arrival order.
@@ -543,6 +548,7 @@ const TEMPLATE: &str = "workflow \"T\" {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn commands_run_blocks_and_expand_templates() {
+    let _python = PYTHON.lock().await;
     let (_dir, uri) = workspace(TEMPLATE);
     let client = Client::start(json!({})).await;
     client.open(&uri, TEMPLATE).await;
@@ -591,6 +597,7 @@ async fn commands_run_blocks_and_expand_templates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn commands_a_client_implements_itself_are_not_declared_but_still_run() {
+    let _python = PYTHON.lock().await;
     let commands =
         |init: &Value| init["result"]["capabilities"]["executeCommandProvider"]["commands"].clone();
     let (_, init) = Client::start_with(json!({"capabilities": {}})).await;
@@ -625,4 +632,124 @@ async fn commands_a_client_implements_itself_are_not_declared_but_still_run() {
         )
         .await;
     assert_eq!(ran["result"]["status"], "succeeded", "{ran}");
+}
+
+/// An interpreter of the embedded Python's version, to make virtualenvs with.
+fn matching_python() -> String {
+    let (major, minor) = embedded_version().expect("the python feature is on");
+    [format!("python{major}.{minor}"), "python3".to_string()]
+        .into_iter()
+        .find(|name| {
+            std::process::Command::new(name)
+                .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+                .output()
+                .is_ok_and(|out| {
+                    String::from_utf8_lossy(&out.stdout).trim() == format!("{major}.{minor}")
+                })
+        })
+        .unwrap_or_else(|| panic!("this test needs a Python {major}.{minor} on the PATH"))
+}
+
+const IMPORTS: &str = "workflow \"Imports\" {
+  block use_it = python \"Use it\" {
+    out value: Integer
+    code ```
+      import abtiny
+      value = abtiny.VALUE
+      ```
+  }
+}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn python_path_makes_a_virtualenv_s_packages_importable() {
+    let _python = PYTHON.lock().await;
+    let (dir, uri) = workspace(IMPORTS);
+    let venv = dir.path().join("venv");
+    let status = std::process::Command::new(matching_python())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .expect("python runs");
+    assert!(status.success(), "python -m venv failed");
+    let (major, minor) = embedded_version().unwrap();
+    let site = venv.join(format!("lib/python{major}.{minor}/site-packages"));
+    std::fs::write(site.join("abtiny.py"), "VALUE = 42\n").expect("the module is written");
+
+    let client = Client::start(json!({})).await;
+    client.open(&uri, IMPORTS).await;
+    let doc = json!({"textDocument": {"uri": uri}, "noCache": true});
+    let configure =
+        |python_path: String| json!({"settings": {"agentblocks": {"pythonPath": python_path}}});
+
+    // No setting: the embedded Python's packages only.
+    let ran = client.request("agentblocks/runWorkflow", doc.clone()).await;
+    assert_eq!(ran["result"]["status"], "failed", "{ran}");
+    assert_eq!(
+        ran["result"]["blocks"][0]["error"], "ModuleNotFoundError: No module named 'abtiny'",
+        "{ran}"
+    );
+
+    // The venv's python: imported.
+    let python = venv.join("bin/python").display().to_string();
+    client
+        .notify("workspace/didChangeConfiguration", configure(python))
+        .await;
+    let ran = client.request("agentblocks/runWorkflow", doc.clone()).await;
+    assert_eq!(ran["result"]["status"], "succeeded", "{ran}");
+    assert_eq!(
+        ran["result"]["blocks"][0]["outputs"][0],
+        json!({"port": "value", "preview": "42"}),
+        "{ran}"
+    );
+
+    // An interpreter of another version: an error message, and the run fails saying why
+    // instead of importing from elsewhere.
+    let fake = dir.path().join("python3.99");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho '{\"version\": [3, 99], \"path\": [\"/tmp\"]}'\n",
+    )
+    .expect("the fake is written");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            configure(fake.display().to_string()),
+        )
+        .await;
+    let problem = format!(
+        "`{}` is Python 3.99; Python blocks run on the embedded Python {major}.{minor}",
+        fake.display()
+    );
+    let shown = client
+        .until(|m| m["method"] == "window/showMessage")
+        .await
+        .pop()
+        .unwrap();
+    assert_eq!(shown["params"]["type"], 1, "an error: {shown}");
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&problem) && m.contains("pythonPath")),
+        "{shown}"
+    );
+    let ran = client.request("agentblocks/runWorkflow", doc.clone()).await;
+    assert_eq!(ran["result"]["status"], "failed", "{ran}");
+    assert_eq!(
+        ran["result"]["blocks"][0]["error"],
+        format!("block `use_it` cannot run: {problem}"),
+        "{ran}"
+    );
+
+    // Cleared: the embedded Python alone again, the venv's module forgotten.
+    client
+        .notify("workspace/didChangeConfiguration", configure(String::new()))
+        .await;
+    let ran = client.request("agentblocks/runWorkflow", doc).await;
+    assert_eq!(
+        ran["result"]["blocks"][0]["error"], "ModuleNotFoundError: No module named 'abtiny'",
+        "{ran}"
+    );
 }

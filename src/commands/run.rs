@@ -10,7 +10,8 @@ use agentblocks_dsl::model::Json;
 use agentblocks_engine::events::{describe, format_ms, Event, EventKind};
 use agentblocks_engine::plan::InputOverride;
 use agentblocks_engine::{
-    explain, plan, Decision, PlanError, PlanOptions, RunOptions, RunStatus, Target,
+    explain, plan, Decision, PlanError, PlanOptions, PythonEnvironment, PythonSetting, RunOptions,
+    RunStatus, Target,
 };
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
@@ -36,6 +37,32 @@ pub struct RunArgs {
     pub no_cache: bool,
     /// `--explain`: say what would run and why, run nothing.
     pub explain: bool,
+    /// `--python PATH`: the interpreter whose packages Python blocks import.
+    pub python: Option<PathBuf>,
+}
+
+/// The Python environment of the run: `--python` (an unusable one is a usage error), else
+/// `$VIRTUAL_ENV/bin/python` when `VIRTUAL_ENV` is set and the plan runs Python (an unusable
+/// one fails the Python blocks with the reason), else the embedded Python alone.
+fn python_setting(
+    args: &RunArgs,
+    plan: &agentblocks_engine::Plan,
+) -> Result<PythonSetting, String> {
+    if let Some(python) = &args.python {
+        return PythonEnvironment::probe(python)
+            .map(|environment| PythonSetting::Environment(environment.into()))
+            .map_err(|err| format!("--python: {err}"));
+    }
+    match std::env::var_os("VIRTUAL_ENV").filter(|venv| !venv.is_empty()) {
+        Some(venv) if plan.runs_python() => {
+            let python = PathBuf::from(venv).join("bin/python");
+            Ok(match PythonEnvironment::probe(&python) {
+                Ok(environment) => PythonSetting::Environment(environment.into()),
+                Err(err) => PythonSetting::Unusable(format!("{err} (from `VIRTUAL_ENV`)")),
+            })
+        }
+        _ => Ok(PythonSetting::Embedded),
+    }
 }
 
 /// A `name=value` argument: the value is JSON when it parses as JSON, else a string.
@@ -128,6 +155,13 @@ pub fn run(args: &RunArgs) -> Status {
     if args.explain {
         return print_explanation(&plan, args.json);
     }
+    let python = match python_setting(args, &plan) {
+        Ok(python) => python,
+        Err(message) => {
+            report_error(message);
+            return Status::Usage;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -141,6 +175,7 @@ pub fn run(args: &RunArgs) -> Status {
     let run_options = RunOptions {
         use_cache: !args.no_cache,
         record_history: true,
+        python,
     };
     let json = args.json;
     let status = runtime.block_on(async move {

@@ -32,11 +32,13 @@ use std::time::{Duration, Instant};
 use agentblocks_dsl::types::Type;
 
 use crate::value::{TypeMismatch, Value};
+pub use python_env::{PythonEnvError, PythonEnvironment, PythonSetting};
 
 #[cfg(feature = "javascript")]
 pub mod javascript;
 #[cfg(feature = "python")]
 pub mod python;
+pub mod python_env;
 pub mod shell;
 #[cfg(feature = "sql")]
 pub mod sql;
@@ -64,6 +66,8 @@ pub struct CodeRequest<'a> {
     pub log: &'a (dyn Fn(LogLine) + Sync),
     /// Where the code's first line is in the workflow file.
     pub source_offset: SourceLocation,
+    /// The environment Python code imports from (other languages ignore it).
+    pub python: &'a PythonSetting,
 }
 
 impl CodeRequest<'_> {

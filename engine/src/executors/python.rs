@@ -12,6 +12,10 @@
 //! case the code catches it). Code blocked inside a C call that never returns to the
 //! interpreter (a long `time.sleep`) cannot be interrupted that way: after a grace period the
 //! run is reported stopped and the thread finishes in the background when the call returns.
+//!
+//! Before the dependency check, the block's [`PythonSetting`] is applied to the one interpreter
+//! (`use_environment` in the harness): `sys.path` starts with the chosen environment's
+//! directories and holds no other environment's (see [`super::python_env`]).
 
 use std::collections::HashMap;
 use std::os::raw::c_long;
@@ -28,7 +32,7 @@ use pyo3::types::{
     PyBool, PyBytes, PyCFunction, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
 };
 
-use super::{CodeError, CodeRequest, LogLine, Stream};
+use super::{CodeError, CodeRequest, LogLine, PythonSetting, Stream};
 use crate::value::{TypeMismatch, Value};
 
 /// How long a stopped block gets to unwind before the run is reported stopped anyway.
@@ -242,6 +246,54 @@ def run(code, inputs, single, emit, fname, workflow_file, offset, block_id):
 
 def path_bytes(path):
     return os.fsencode(path)
+
+
+# The environment whose directories are on sys.path: (key, the directories this module added).
+_environment = [None, []]
+_environment_lock = threading.Lock()
+
+
+def _within(location, roots):
+    for root in roots:
+        if location == root or location.startswith(root.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def use_environment(key, paths):
+    """Puts `paths` (another interpreter's sys.path directories; none for the embedded
+    interpreter alone) ahead of the embedded defaults, once per change of `key`. The previous
+    environment's directories leave sys.path, and the modules imported from them leave
+    sys.modules, so nothing of it stays importable."""
+    key = (key, tuple(paths))
+    with _environment_lock:
+        if _environment[0] == key:
+            return
+        old = _environment[1]
+        if old:
+            removed = set(old)
+            sys.path[:] = [entry for entry in sys.path if entry not in removed]
+            for entry in old:
+                sys.path_importer_cache.pop(entry, None)
+            for name, module in list(sys.modules.items()):
+                origin = getattr(module, "__file__", None)
+                if isinstance(origin, str):
+                    locations = [origin]
+                else:
+                    try:
+                        locations = list(getattr(module, "__path__", None) or [])
+                    except Exception:
+                        locations = []
+                if any(isinstance(l, str) and _within(l, old) for l in locations):
+                    sys.modules.pop(name, None)
+        added = []
+        for entry in paths:
+            if entry not in sys.path and entry not in added:
+                added.append(entry)
+        sys.path[0:0] = added
+        _environment[0] = key
+        _environment[1] = added
+        importlib.invalidate_caches()
 "#;
 
 static HARNESS_MODULE: GILOnceCell<Py<PyModule>> = GILOnceCell::new();
@@ -270,6 +322,7 @@ struct Job {
     dependencies: Vec<String>,
     workflow_file: String,
     offset: u32,
+    python: PythonSetting,
 }
 
 /// Runs `req.code` as Python after checking that every package in `dependencies` can be
@@ -290,6 +343,7 @@ pub fn run_python(
         dependencies: dependencies.to_vec(),
         workflow_file: req.source_offset.file.to_string_lossy().into_owned(),
         offset: req.source_offset.line.max(1),
+        python: req.python.clone(),
     };
     let finished = Arc::new(AtomicBool::new(false));
     let (sender, receiver) = mpsc::channel();
@@ -391,6 +445,7 @@ fn run_job(
     sender: &mpsc::Sender<Message>,
 ) -> Result<HashMap<String, Value>, CodeError> {
     let module = harness(py).map_err(|err| setup_error(py, "could not start Python", err))?;
+    use_environment(py, module, job)?;
 
     if !job.dependencies.is_empty() {
         let missing = module
@@ -408,14 +463,18 @@ fn run_job(
                     }
                 })
                 .collect();
-            let prefix = py
-                .import("sys")
-                .and_then(|sys| sys.getattr("prefix"))
-                .and_then(|prefix| prefix.extract::<String>())
-                .unwrap_or_else(|_| "the embedded Python".into());
+            let interpreter = match job.python.environment() {
+                Some(environment) => environment.interpreter.display().to_string(),
+                None => py
+                    .import("sys")
+                    .and_then(|sys| sys.getattr("prefix"))
+                    .and_then(|prefix| prefix.extract::<String>())
+                    .map(|prefix| format!("{prefix}/bin/python3"))
+                    .unwrap_or_else(|_| "python3".into()),
+            };
             return Err(CodeError::Setup(format!(
                 "block `{}` needs the Python package{} {}, which {} not installed; install with \
-                 `{prefix}/bin/python3 -m pip install {}`",
+                 `{interpreter} -m pip install {}`",
                 job.block_id,
                 if missing.len() == 1 { "" } else { "s" },
                 names.join(", "),
@@ -523,6 +582,36 @@ fn run_job(
             })
         }
     }
+}
+
+/// Makes `sys.path` hold the job's environment (see `python_env`); an unusable one fails the
+/// block instead of letting it import from elsewhere.
+fn use_environment(
+    py: Python<'_>,
+    module: &Bound<'_, PyModule>,
+    job: &Job,
+) -> Result<(), CodeError> {
+    let (key, paths): (Option<String>, Vec<String>) = match &job.python {
+        PythonSetting::Embedded => (None, Vec::new()),
+        PythonSetting::Environment(environment) => (
+            Some(environment.interpreter.to_string_lossy().into_owned()),
+            environment
+                .paths
+                .iter()
+                .map(|path| path.to_string_lossy().into_owned())
+                .collect(),
+        ),
+        PythonSetting::Unusable(problem) => {
+            return Err(CodeError::Setup(format!(
+                "block `{}` cannot run: {problem}",
+                job.block_id
+            )))
+        }
+    };
+    module
+        .call_method1("use_environment", (key, paths))
+        .map(|_| ())
+        .map_err(|err| setup_error(py, "could not set up the Python environment", err))
 }
 
 fn setup_error(py: Python<'_>, context: &str, err: PyErr) -> CodeError {
