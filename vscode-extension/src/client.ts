@@ -27,6 +27,7 @@ export function serverSettings(): ServerSettings {
   return {
     cache: c.get<boolean>('cache.enabled') ?? true,
     runTimeout: Number.isFinite(timeout) && timeout > 0 ? timeout : null,
+    pythonPath: c.get<string>('python.path')?.trim() ?? '',
   };
 }
 

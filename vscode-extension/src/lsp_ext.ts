@@ -254,6 +254,11 @@ export interface ServerSettings {
   cache: boolean;
   /** A run's time limit in seconds; null: none. */
   runTimeout: number | null;
+  /**
+   * A Python interpreter (a virtualenv's `bin/python`) whose packages Python blocks may import;
+   * relative to the workspace root or a name on the PATH; empty: the embedded Python alone.
+   */
+  pythonPath: string;
 }
 
 /** `initialize`'s `initializationOptions`. */

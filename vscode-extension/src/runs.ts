@@ -28,7 +28,7 @@ import {
   type BlockRunState,
   type RunState,
 } from './preview/model';
-import type { ServerManager } from './client';
+import { serverSettings, type ServerManager } from './client';
 
 /** A whole workflow, one block (its inputs from the cache), or a block and its upstream. */
 export type RunTarget = { kind: 'workflow' } | { kind: 'block'; block: string; until: boolean };
@@ -231,7 +231,9 @@ export class RunController implements vscode.Disposable {
     const args = ['run', file, '--json'];
     const t = rec.target;
     if (t.kind === 'block') args.push(t.until ? '--until' : '--block', t.block);
-    if (!vscode.workspace.getConfiguration('agentblocks').get<boolean>('cache.enabled', true)) args.push('--no-cache');
+    const settings = serverSettings();
+    if (!settings.cache) args.push('--no-cache');
+    if (settings.pythonPath) args.push('--python', settings.pythonPath);
     const cwd = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(file);
     const env = { ...process.env };
     this.output.appendLine(`$ ${found.path} ${args.join(' ')}`);
