@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
+use crate::executors::PythonSetting;
 use crate::plan::{PlannedBlock, Work};
 use crate::value::Value;
 
@@ -40,6 +41,10 @@ pub struct KeyParts {
     pub properties: String,
     /// Each input value, by port; files a block reads appear as `file <path>`.
     pub inputs: BTreeMap<String, String>,
+    /// For Python blocks run with another interpreter's packages: a hash of that environment
+    /// (interpreter and `sys.path`); empty otherwise, which leaves the key as it was.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub environment: String,
 }
 
 impl KeyParts {
@@ -58,6 +63,10 @@ impl KeyParts {
             hasher.update(name.as_bytes());
             hasher.update([1]);
             hasher.update(hash.as_bytes());
+        }
+        if !self.environment.is_empty() {
+            hasher.update([2]);
+            hasher.update(self.environment.as_bytes());
         }
         hex(&hasher.finalize()[..16])
     }
@@ -177,8 +186,13 @@ pub fn volatile_reason(block: &PlannedBlock) -> Option<&'static str> {
     }
 }
 
-/// The key parts of `block` given its input values.
-pub fn key_parts(block: &PlannedBlock, inputs: &[(String, Value)], workspace: &Path) -> KeyParts {
+/// The key parts of `block` given its input values and the run's Python environment.
+pub fn key_parts(
+    block: &PlannedBlock,
+    inputs: &[(String, Value)],
+    workspace: &Path,
+    python: &PythonSetting,
+) -> KeyParts {
     let mut definition = block_value(&block.block);
     let mut code = String::new();
     let mut properties = String::from("{}");
@@ -222,6 +236,27 @@ pub fn key_parts(block: &PlannedBlock, inputs: &[(String, Value)], workspace: &P
         code: hash_str(&code),
         properties: hash_str(&properties),
         inputs: input_hashes,
+        environment: environment_part(block, python),
+    }
+}
+
+/// What a block's result depends on of the Python environment: nothing unless it runs Python
+/// with another interpreter's packages (or with an unusable one, which fails it).
+fn environment_part(block: &PlannedBlock, python: &PythonSetting) -> String {
+    let runs_python = matches!(&block.work, Work::Code { language, .. } | Work::Template { language }
+        if language == "python");
+    match python {
+        _ if !runs_python => String::new(),
+        PythonSetting::Embedded => String::new(),
+        PythonSetting::Environment(environment) => {
+            let mut text = environment.interpreter.display().to_string();
+            for path in &environment.paths {
+                text.push('\n');
+                text.push_str(&path.display().to_string());
+            }
+            hash_str(&text)
+        }
+        PythonSetting::Unusable(problem) => hash_str(&format!("unusable: {problem}")),
     }
 }
 
@@ -233,6 +268,9 @@ pub fn change_reason(new: &KeyParts, old: Option<&CacheEntry>) -> String {
     let old = &old.parts;
     if old.engine != new.engine {
         return "the engine changed".to_string();
+    }
+    if old.environment != new.environment {
+        return "the Python environment changed".to_string();
     }
     if old.code != new.code {
         return "code changed".to_string();
@@ -338,5 +376,43 @@ mod tests {
         assert_eq!(change_reason(&new, Some(&entry)), "code changed");
         assert_eq!(change_reason(&new, None), "no cached result");
         assert_ne!(new.key(), old.key());
+        let mut other_python = old.clone();
+        other_python.environment = "venv".into();
+        assert_eq!(
+            change_reason(&other_python, Some(&entry)),
+            "the Python environment changed"
+        );
+        assert_ne!(other_python.key(), old.key());
+    }
+
+    #[test]
+    fn the_python_environment_keys_python_blocks_only() {
+        let text = "workflow \"W\" {\n  block py = python {\n    out x: Integer\n    code \"x = 1\"\n  }\n  block sh = shell {\n    out stdout: String\n    code \"echo 1\"\n  }\n}\n";
+        let options = crate::PlanOptions::new(PathBuf::from("/tmp/w.ab"));
+        let plan = crate::plan_text(agentblocks_dsl::convert::FileKind::Dsl, text, &options)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let venv = PythonSetting::Environment(std::sync::Arc::new(crate::PythonEnvironment {
+            interpreter: PathBuf::from("/venv/bin/python"),
+            version: (3, 11),
+            paths: vec![PathBuf::from("/venv/lib/python3.11/site-packages")],
+        }));
+        let key = |i: usize, python: &PythonSetting| {
+            key_parts(&plan.blocks[i], &[], Path::new("/tmp"), python).key()
+        };
+        let (py, sh) = (
+            plan.blocks.iter().position(|b| b.id == "py").unwrap(),
+            plan.blocks.iter().position(|b| b.id == "sh").unwrap(),
+        );
+        assert_ne!(key(py, &PythonSetting::Embedded), key(py, &venv));
+        assert_eq!(key(sh, &PythonSetting::Embedded), key(sh, &venv));
+        // Keys made before environments existed stay valid for the embedded Python.
+        assert!(key_parts(
+            &plan.blocks[py],
+            &[],
+            Path::new("/tmp"),
+            &PythonSetting::Embedded
+        )
+        .environment
+        .is_empty());
     }
 }

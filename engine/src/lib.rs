@@ -148,7 +148,8 @@ pub struct BlockExplanation {
 /// For each block the plan selects (in plan order), whether a run with the cache would take its
 /// result from the cache or run it, and why. Upstream outputs are predicted from the cache: a
 /// block that always runs (it reads the file system) is assumed to produce its latest outputs.
-pub fn explain(plan: &Plan) -> Vec<BlockExplanation> {
+/// `python` is the environment the run would use (part of Python blocks' cache keys).
+pub fn explain(plan: &Plan, python: &PythonSetting) -> Vec<BlockExplanation> {
     let cache = Cache::open(&plan.workspace, &plan.workflow_path);
     let mut known: Vec<Option<Vec<(String, Value)>>> = vec![None; plan.blocks.len()];
     let mut out = Vec::new();
@@ -212,7 +213,7 @@ pub fn explain(plan: &Plan) -> Vec<BlockExplanation> {
                     reason: format!("upstream block `{}` will run", plan.blocks[source].id),
                 },
                 None => {
-                    let parts = cache::key_parts(block, &inputs, &plan.workspace);
+                    let parts = cache::key_parts(block, &inputs, &plan.workspace, python);
                     match cache.get(&parts.key()) {
                         Some(entry) => {
                             known[i] = Some(entry_values(&entry));

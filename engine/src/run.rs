@@ -664,7 +664,7 @@ async fn run_block(
     let mut key_parts = None;
     if let Some(cache) = &shared.cache {
         if cache::volatile_reason(block).is_none() {
-            let parts = cache::key_parts(block, &inputs, &plan.workspace);
+            let parts = cache::key_parts(block, &inputs, &plan.workspace, &shared.python);
             if !forced {
                 if let Some(entry) = cache.get(&parts.key()) {
                     let values = values_of(plan, block, &entry);

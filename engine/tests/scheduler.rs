@@ -351,7 +351,7 @@ async fn a_second_run_comes_from_the_cache_and_explain_says_why() {
 
     let changed = CACHED.replace("WORD", "world");
     let plan = plan_text(FileKind::Dsl, &changed, &options(dir.path())).unwrap();
-    let explained = agentblocks_engine::explain(&plan);
+    let explained = agentblocks_engine::explain(&plan, &Default::default());
     assert_eq!(
         explained[0].decision,
         Decision::WillRun {
@@ -376,7 +376,7 @@ async fn a_second_run_comes_from_the_cache_and_explain_says_why() {
     let code_changed = changed.replace("+ \"!\"", "+ \"?\"");
     let plan = plan_text(FileKind::Dsl, &code_changed, &options(dir.path())).unwrap();
     assert_eq!(
-        agentblocks_engine::explain(&plan)[0].decision,
+        agentblocks_engine::explain(&plan, &Default::default())[0].decision,
         Decision::WillRun {
             reason: "code changed".into()
         }

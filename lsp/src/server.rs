@@ -751,8 +751,11 @@ impl LanguageServer for Server {
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         let config = self.config();
+        let python = self.python.lock().await.1.clone();
         self.run(&params.text_document.uri, move |ctx, a| {
-            Ok(Some(handlers::code_lens::code_lenses(ctx, a, &config)))
+            Ok(Some(handlers::code_lens::code_lenses(
+                ctx, a, &config, &python,
+            )))
         })
         .await
     }

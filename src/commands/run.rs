@@ -152,9 +152,6 @@ pub fn run(args: &RunArgs) -> Status {
             return Status::Usage;
         }
     };
-    if args.explain {
-        return print_explanation(&plan, args.json);
-    }
     let python = match python_setting(args, &plan) {
         Ok(python) => python,
         Err(message) => {
@@ -162,6 +159,9 @@ pub fn run(args: &RunArgs) -> Status {
             return Status::Usage;
         }
     };
+    if args.explain {
+        return print_explanation(&plan, &python, args.json);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -205,8 +205,12 @@ pub fn run(args: &RunArgs) -> Status {
     }
 }
 
-fn print_explanation(plan: &agentblocks_engine::Plan, json: bool) -> Status {
-    let explanation = explain(plan);
+fn print_explanation(
+    plan: &agentblocks_engine::Plan,
+    python: &PythonSetting,
+    json: bool,
+) -> Status {
+    let explanation = explain(plan, python);
     if json {
         for line in &explanation {
             match serde_json::to_string(line) {

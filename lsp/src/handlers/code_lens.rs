@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use agentblocks_dsl::ide::run::{ago, lens_title, run_lenses, LensAction};
 use agentblocks_dsl::ide::Analysis;
 use agentblocks_engine::cache::Cache;
-use agentblocks_engine::{explain, Decision, Target};
+use agentblocks_engine::{explain, Decision, PythonSetting, Target};
 use tower_lsp_server::lsp_types::{CodeLens, Command};
 
 use super::run::plan_for;
@@ -16,10 +16,15 @@ use crate::config::Config;
 use crate::ext::{commands, CommandArgs};
 
 /// The run lenses of a document.
-pub fn code_lenses(ctx: &Ctx, analysis: &Analysis, config: &Config) -> Vec<CodeLens> {
+pub fn code_lenses(
+    ctx: &Ctx,
+    analysis: &Analysis,
+    config: &Config,
+    python: &PythonSetting,
+) -> Vec<CodeLens> {
     let lines = ctx.lines(analysis);
     let states = if config.cache_enabled() {
-        cache_states(ctx, analysis, config)
+        cache_states(ctx, analysis, config, python)
     } else {
         None
     };
@@ -63,12 +68,13 @@ fn cache_states(
     ctx: &Ctx,
     analysis: &Analysis,
     config: &Config,
+    python: &PythonSetting,
 ) -> Option<HashMap<String, String>> {
     let plan = plan_for(ctx, analysis, Target::All, config).ok()?;
     let now = agentblocks_engine::events::now_ms();
     let cache = Cache::open(&plan.workspace, &plan.workflow_path);
     Some(
-        explain(&plan)
+        explain(&plan, python)
             .into_iter()
             .map(|line| {
                 let state = match line.decision {
