@@ -33,6 +33,7 @@ pub use crate::convert::FileKind;
 use crate::diagnostic::Diagnostic;
 use crate::line_index::LineIndex;
 use crate::model::{Block, Document, Span};
+use crate::syntax::lower::{LowerCache, Lowered};
 use crate::syntax::{self, SyntaxTree};
 use crate::{check, json};
 
@@ -45,6 +46,8 @@ pub struct Analysis {
     line_index: LineIndex,
     document: Option<Document>,
     diagnostics: Vec<Diagnostic>,
+    /// The blocks lowered, for analysing the next edit incrementally (`.ab` files).
+    lower_cache: LowerCache,
 }
 
 impl Analysis {
@@ -65,6 +68,7 @@ impl Analysis {
                     line_index: LineIndex::new(text),
                     document,
                     diagnostics,
+                    lower_cache: LowerCache::default(),
                 }
             }
         }
@@ -72,10 +76,27 @@ impl Analysis {
 
     /// Analyses an already parsed (perhaps incrementally re-parsed) `.ab` tree.
     pub fn from_tree(tree: SyntaxTree) -> Analysis {
+        Analysis::analyze_tree(tree, None)
+    }
+
+    /// Analyses `tree`, an edit of the text `previous` analysed, reusing what the edit left
+    /// unchanged (the lowered blocks whose text is unchanged, see [`LowerCache`]).
+    ///
+    /// Architecture invariant: the result equals `Analysis::from_tree(tree)` (property-tested
+    /// in `dsl/tests/incremental.rs`).
+    pub fn from_tree_after(tree: SyntaxTree, previous: &Analysis) -> Analysis {
+        Analysis::analyze_tree(tree, Some(&previous.lower_cache))
+    }
+
+    fn analyze_tree(tree: SyntaxTree, previous: Option<&LowerCache>) -> Analysis {
         let text = tree.text();
         let line_index = LineIndex::new(text);
         let mut diagnostics = syntax::syntax_errors(&tree);
-        let (document, lowering) = syntax::lower::lower(&tree);
+        let Lowered {
+            document,
+            diagnostics: lowering,
+            cache: lower_cache,
+        } = syntax::lower::lower_incremental(&tree, previous);
         // A line with a syntax error gets no other diagnostics: they would be cascades of the
         // syntax error, which says what is wrong (the rule `convert::analyze` follows).
         let broken_lines: HashSet<usize> = diagnostics
@@ -97,14 +118,8 @@ impl Analysis {
             line_index,
             document: Some(document),
             diagnostics,
+            lower_cache,
         }
-    }
-
-    /// Analyses `tree`, an edit of the text `previous` analysed, reusing what the edit left
-    /// unchanged. The result equals `Analysis::from_tree(tree)`.
-    pub fn from_tree_after(tree: SyntaxTree, previous: &Analysis) -> Analysis {
-        let _ = previous;
-        Analysis::from_tree(tree)
     }
 
     /// The file's kind.

@@ -6,9 +6,13 @@
 //! functions, so both file kinds mean the same thing by every key.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Arc;
 
+use rustc_hash::FxHasher;
 use tree_sitter::Node;
 
+use super::shift::Shift;
 use super::SyntaxTree;
 use crate::diagnostic::Diagnostic;
 use crate::json::read as jread;
@@ -20,20 +24,107 @@ use crate::types::{parse_type, Type};
 /// Lowers a parsed `.ab` file to the model, with the problems lowering found (not the syntax
 /// errors, which [`super::errors::syntax_errors`] reports).
 pub fn lower(tree: &SyntaxTree) -> (Document, Vec<Diagnostic>) {
+    let lowered = lower_with(tree, None, false);
+    (lowered.document, lowered.diagnostics)
+}
+
+/// What [`lower_incremental`] returns: the model, lowering's diagnostics, and the cache the
+/// next lowering of an edit of this text reuses.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The model.
+    pub document: Document,
+    /// The problems lowering found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The blocks lowered, by text, for the next edit.
+    pub cache: LowerCache,
+}
+
+/// Lowers `tree`, reusing the blocks of `previous` (the cache of an earlier lowering) whose
+/// text is unchanged; see [`LowerCache`].
+///
+/// Architecture invariant: the result equals [`lower`]`(tree)`, spans and diagnostics
+/// included, whatever `previous` holds (property-tested in `dsl/tests/incremental.rs`).
+pub fn lower_incremental(tree: &SyntaxTree, previous: Option<&LowerCache>) -> Lowered {
+    lower_with(tree, previous, true)
+}
+
+fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> Lowered {
     let mut lowerer = Lowerer {
         text: tree.text(),
         diagnostics: Vec::new(),
         statements: Vec::new(),
         doc_runs: doc_runs(tree),
+        previous,
+        next: keep.then(LowerCache::default),
     };
     let mut document = lowerer.lower_file(tree.root());
     let Lowerer {
         mut diagnostics,
         statements,
+        next,
         ..
     } = lowerer;
     document.trivia = attach_comments(tree, &statements, &mut diagnostics);
-    (document, diagnostics)
+    Lowered {
+        document,
+        diagnostics,
+        cache: next.unwrap_or_default(),
+    }
+}
+
+/// The blocks of one lowering, kept so that lowering an edit of the text lowers only the
+/// blocks whose text changed.
+///
+/// A block's lowering (its model, diagnostics, comment anchors and the connections written on
+/// its inputs) depends only on its key text: from the first `///` line documenting it (or its
+/// first byte) to its last byte, plus its block number, which only the comment anchors hold
+/// and which are renumbered on reuse. So a block whose key text is unchanged is reused, its
+/// spans moved by the distance it moved. Blocks whose tree has errors are always lowered
+/// again: tree-sitter's error recovery may depend on more than their text. Everything that
+/// crosses blocks (derived connection types and ids, `connection_order`, duplicate ids,
+/// comments) is recomputed from the reused parts.
+#[derive(Clone, Debug, Default)]
+pub struct LowerCache {
+    blocks: HashMap<u64, Arc<BlockEntry>, BuildHasherDefault<FxHasher>>,
+}
+
+impl LowerCache {
+    /// The number of blocks held.
+    pub fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// True when no block is held.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// The entry for `key` (the key text), here.
+    fn get(&self, hash: u64, key: &str) -> Option<&Arc<BlockEntry>> {
+        self.blocks.get(&hash).filter(|entry| &*entry.text == key)
+    }
+}
+
+/// What lowering one block produced, with spans as of when it was lowered.
+#[derive(Debug)]
+struct BlockEntry {
+    /// The key text.
+    text: Box<str>,
+    /// Where the key text started.
+    start: usize,
+    /// The block number it was lowered as.
+    index: usize,
+    block: Option<Block>,
+    diagnostics: Vec<Diagnostic>,
+    statements: Vec<Statement>,
+    connections: Vec<WrittenConnection>,
+}
+
+fn text_hash(text: &str) -> u64 {
+    let mut hasher = FxHasher::default();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Where a statement sits, for attaching comments (see "Comment anchors" in
@@ -58,6 +149,10 @@ struct Lowerer<'a> {
     /// The `///` lines right before each item (after its previous sibling; plain comments
     /// between them do not break the run), by the item's start byte.
     doc_runs: HashMap<usize, Vec<Span>>,
+    /// The cache of an earlier lowering to reuse blocks from.
+    previous: Option<&'a LowerCache>,
+    /// The cache this lowering fills, when asked for.
+    next: Option<LowerCache>,
 }
 
 fn span_of(node: Node) -> Span {
@@ -793,7 +888,8 @@ impl<'a> Lowerer<'a> {
                 }
                 "section" => self.lower_workflow_section(item, &mut workflow, &mut seen),
                 "block" => {
-                    if let Some(block) = self.lower_block(item, blocks.len(), &mut pending) {
+                    if let Some(block) = self.lower_block_cached(item, blocks.len(), &mut pending)
+                    {
                         self.unique_key(&mut keys.blocks, &block.id, "block", "duplicate-block");
                         blocks.push(block);
                     }
@@ -1180,6 +1276,101 @@ impl<'a> Lowerer<'a> {
     }
 
     // ---- blocks -----------------------------------------------------------------------
+
+    /// Lowers a block, or reuses its earlier lowering (see [`LowerCache`]).
+    fn lower_block_cached(
+        &mut self,
+        node: Node,
+        index: usize,
+        pending: &mut PendingConnections,
+    ) -> Option<Block> {
+        if self.next.is_none() || node.has_error() {
+            return self.lower_block(node, index, pending);
+        }
+        let start = self
+            .doc_runs
+            .get(&node.start_byte())
+            .and_then(|run| run.first())
+            .map_or(node.start_byte(), |doc| doc.start.min(node.start_byte()));
+        let key = &self.text[start..node.end_byte()];
+        let hash = text_hash(key);
+        let found = self
+            .next
+            .as_ref()
+            .and_then(|next| next.get(hash, key))
+            .or_else(|| self.previous.and_then(|previous| previous.get(hash, key)))
+            .cloned();
+        if let Some(entry) = found {
+            let delta = start as isize - entry.start as isize;
+            self.reuse(&entry, index, delta, pending);
+            let mut block = entry.block.clone();
+            block.shift(delta);
+            if let Some(next) = &mut self.next {
+                next.blocks.entry(hash).or_insert(entry);
+            }
+            return block;
+        }
+        let (n_diagnostics, n_statements, n_connections) = (
+            self.diagnostics.len(),
+            self.statements.len(),
+            pending.on_ports.len(),
+        );
+        let block = self.lower_block(node, index, pending);
+        let entry = BlockEntry {
+            text: key.into(),
+            start,
+            index,
+            block: block.clone(),
+            diagnostics: self.diagnostics[n_diagnostics..].to_vec(),
+            statements: self.statements[n_statements..].to_vec(),
+            connections: pending.on_ports[n_connections..].to_vec(),
+        };
+        if let Some(next) = &mut self.next {
+            next.blocks.entry(hash).or_insert_with(|| Arc::new(entry));
+        }
+        block
+    }
+
+    /// Replays a cached block's diagnostics, comment anchors and connections, moved by
+    /// `delta` and renumbered as block number `index`.
+    fn reuse(
+        &mut self,
+        entry: &BlockEntry,
+        index: usize,
+        delta: isize,
+        pending: &mut PendingConnections,
+    ) {
+        for diagnostic in &entry.diagnostics {
+            let mut diagnostic = diagnostic.clone();
+            diagnostic.shift(delta);
+            self.diagnostics.push(diagnostic);
+        }
+        let old_prefix = format!("block.{}", entry.index);
+        let new_prefix = format!("block.{index}");
+        let renumber = |anchor: &str| match anchor.strip_prefix(old_prefix.as_str()) {
+            Some(rest) if index != entry.index => format!("{new_prefix}{rest}"),
+            _ => anchor.to_string(),
+        };
+        for statement in &entry.statements {
+            let shift = |offset: usize| offset.saturating_add_signed(delta);
+            self.statements.push(Statement {
+                anchor: renumber(&statement.anchor),
+                container: renumber(&statement.container),
+                start: shift(statement.start),
+                end: shift(statement.end),
+                body: statement.body.map(|(open, close)| (shift(open), shift(close))),
+                doc: statement.doc.map(|mut doc| {
+                    doc.shift(delta);
+                    doc
+                }),
+            });
+        }
+        for written in &entry.connections {
+            let mut written = written.clone();
+            written.connection.shift(delta);
+            pending.on_ports.push(written);
+        }
+    }
 
     fn lower_block(
         &mut self,
@@ -1936,6 +2127,7 @@ struct CallArguments<'t> {
     extra: Vec<Node<'t>>,
 }
 
+#[derive(Clone, Debug)]
 struct WrittenConnection {
     connection: Connection,
     id_written: bool,

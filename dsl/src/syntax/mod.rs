@@ -11,6 +11,7 @@
 
 mod errors;
 pub mod lower;
+mod shift;
 
 pub use errors::syntax_errors;
 
