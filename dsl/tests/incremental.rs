@@ -39,7 +39,9 @@ fn block(i: usize, kind: usize) -> String {
 
 fn generated() -> impl Strategy<Value = String> {
     prop::collection::vec(0usize..6, 1..8).prop_map(|kinds| {
-        let mut text = String::from("/// Generated\nworkflow \"G\" {\n  var limit: Integer = 10\n  type T = {a: Integer}\n");
+        let mut text = String::from(
+            "/// Generated\nworkflow \"G\" {\n  var limit: Integer = 10\n  type T = {a: Integer}\n",
+        );
         for (i, kind) in kinds.into_iter().enumerate() {
             text.push_str(&block(i, kind));
         }
@@ -58,13 +60,30 @@ fn workflow() -> impl Strategy<Value = String> {
 /// An edit: where (a fraction of the length), how much to delete, what to insert.
 fn edit() -> impl Strategy<Value = (f64, usize, String)> {
     let inserted = prop::sample::select(vec![
-        "", "x", " ", "\n", "}", "{", "\"", "```", "// c\n", "/// d\n", ".", "<-", "@", "1",
+        "",
+        "x",
+        " ",
+        "\n",
+        "}",
+        "{",
+        "\"",
+        "```",
+        "// c\n",
+        "/// d\n",
+        ".",
+        "<-",
+        "@",
+        "1",
         "\n  block n = python {\n    out files: List[Path]\n  }\n",
         "  block b0 = find_files {\n  }\n",
         "in files: List[Path] <- b1.files\n",
         "connection_order = [\"b0.files->b1.files\"]\n",
     ]);
-    (0.0f64..=1.0, prop_oneof![Just(0usize), 0usize..4, 0usize..200], inserted)
+    (
+        0.0f64..=1.0,
+        prop_oneof![Just(0usize), 0usize..4, 0usize..200],
+        inserted,
+    )
         .prop_map(|(at, len, s)| (at, len, s.to_owned()))
 }
 

@@ -888,8 +888,7 @@ impl<'a> Lowerer<'a> {
                 }
                 "section" => self.lower_workflow_section(item, &mut workflow, &mut seen),
                 "block" => {
-                    if let Some(block) = self.lower_block_cached(item, blocks.len(), &mut pending)
-                    {
+                    if let Some(block) = self.lower_block_cached(item, blocks.len(), &mut pending) {
                         self.unique_key(&mut keys.blocks, &block.id, "block", "duplicate-block");
                         blocks.push(block);
                     }
@@ -1358,7 +1357,9 @@ impl<'a> Lowerer<'a> {
                 container: renumber(&statement.container),
                 start: shift(statement.start),
                 end: shift(statement.end),
-                body: statement.body.map(|(open, close)| (shift(open), shift(close))),
+                body: statement
+                    .body
+                    .map(|(open, close)| (shift(open), shift(close))),
                 doc: statement.doc.map(|mut doc| {
                     doc.shift(delta);
                     doc
