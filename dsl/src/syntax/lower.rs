@@ -5,7 +5,7 @@
 //! Known keys written with `@key = value` go through the JSON reader's `apply_*_field`
 //! functions, so both file kinds mean the same thing by every key.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
@@ -38,6 +38,9 @@ pub struct Lowered {
     pub diagnostics: Vec<Diagnostic>,
     /// The blocks lowered, by text, for the next edit.
     pub cache: LowerCache,
+    /// The start bytes of the `block` nodes known to hold no syntax error (filled only when
+    /// a cache is kept), for [`super::syntax_errors_except`].
+    pub(crate) clean_blocks: HashSet<usize, BuildHasherDefault<FxHasher>>,
 }
 
 /// Lowers `tree`, reusing the blocks of `previous` (the cache of an earlier lowering) whose
@@ -51,18 +54,21 @@ pub fn lower_incremental(tree: &SyntaxTree, previous: Option<&LowerCache>) -> Lo
 
 fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> Lowered {
     let mut lowerer = Lowerer {
+        tree,
         text: tree.text(),
         diagnostics: Vec::new(),
         statements: Vec::new(),
         doc_runs: doc_runs(tree),
         previous,
         next: keep.then(LowerCache::default),
+        clean_blocks: HashSet::default(),
     };
     let mut document = lowerer.lower_file(tree.root());
     let Lowerer {
         mut diagnostics,
         statements,
         next,
+        clean_blocks,
         ..
     } = lowerer;
     document.trivia = attach_comments(tree, &statements, &mut diagnostics);
@@ -70,6 +76,7 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
         document,
         diagnostics,
         cache: next.unwrap_or_default(),
+        clean_blocks,
     }
 }
 
@@ -115,6 +122,8 @@ struct BlockEntry {
     start: usize,
     /// The block number it was lowered as.
     index: usize,
+    /// True when the block has no syntax error ([`super::errors::is_clean`]).
+    clean: bool,
     block: Option<Block>,
     diagnostics: Vec<Diagnostic>,
     statements: Vec<Statement>,
@@ -143,6 +152,7 @@ struct Statement {
 }
 
 struct Lowerer<'a> {
+    tree: &'a SyntaxTree,
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
     statements: Vec<Statement>,
@@ -153,6 +163,8 @@ struct Lowerer<'a> {
     previous: Option<&'a LowerCache>,
     /// The cache this lowering fills, when asked for.
     next: Option<LowerCache>,
+    /// The start bytes of blocks without syntax errors (see [`Lowered`]).
+    clean_blocks: HashSet<usize, BuildHasherDefault<FxHasher>>,
 }
 
 fn span_of(node: Node) -> Span {
@@ -1302,6 +1314,11 @@ impl<'a> Lowerer<'a> {
         if let Some(entry) = found {
             let delta = start as isize - entry.start as isize;
             self.reuse(&entry, index, delta, pending);
+            // Strings closing depends on the text alone; `has_error` is checked again because
+            // the same text can parse differently in a different context.
+            if entry.clean && !node.has_error() {
+                self.clean_blocks.insert(node.start_byte());
+            }
             let mut block = entry.block.clone();
             block.shift(delta);
             if let Some(next) = &mut self.next {
@@ -1315,10 +1332,15 @@ impl<'a> Lowerer<'a> {
             pending.on_ports.len(),
         );
         let block = self.lower_block(node, index, pending);
+        let clean = super::errors::is_clean(self.tree, node);
+        if clean {
+            self.clean_blocks.insert(node.start_byte());
+        }
         let entry = BlockEntry {
             text: key.into(),
             start,
             index,
+            clean,
             block: block.clone(),
             diagnostics: self.diagnostics[n_diagnostics..].to_vec(),
             statements: self.statements[n_statements..].to_vec(),

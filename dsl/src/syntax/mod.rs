@@ -14,6 +14,7 @@ pub mod lower;
 mod shift;
 
 pub use errors::syntax_errors;
+pub(crate) use errors::syntax_errors_except;
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
