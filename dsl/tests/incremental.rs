@@ -17,7 +17,7 @@ const EXAMPLES: &[&str] = &[
 /// A block of one of several kinds, with comments, doc comments and connections.
 fn block(i: usize, kind: usize) -> String {
     let prev = i.saturating_sub(1);
-    match kind % 6 {
+    match kind % 7 {
         0 => format!(
             "  /// Finds files {i}\n  block b{i} = find_files \"Find {i}\" at ({i}, 0) {{\n    directory = \"./src\" // where\n    out files: List[Path]\n  }}\n"
         ),
@@ -33,12 +33,16 @@ fn block(i: usize, kind: usize) -> String {
         4 => format!(
             "  block b{i} = filter_content {{\n    pattern = \"fn\"\n    in files: List[Path] <- b{prev}.files, b0.files\n    out files: List[Path]\n    @x = {{\"k\": [1, 2]}}\n  }}\n"
         ),
-        _ => format!("  connect b{prev}.files -> b{i}.files\n  block b{i} = python {{ in files: Number\n out files: List[Path] }}\n"),
+        5 => format!("  connect b{prev}.files -> b{i}.files\n  block b{i} = python {{ in files: Number\n out files: List[Path] }}\n"),
+        // Comments in a block outside its body, and at the end of its body.
+        _ => format!(
+            "  block b{i} = python // after the kind\n  \"Step {i}\" /// stray\n  {{\n    out files: List[Path]\n    // before the end\n  }} // after the end\n"
+        ),
     }
 }
 
 fn generated() -> impl Strategy<Value = String> {
-    prop::collection::vec(0usize..6, 1..8).prop_map(|kinds| {
+    prop::collection::vec(0usize..7, 1..8).prop_map(|kinds| {
         let mut text = String::from(
             "/// Generated\nworkflow \"G\" {\n  var limit: Integer = 10\n  type T = {a: Integer}\n",
         );
@@ -116,14 +120,14 @@ proptest! {
 /// Typing into a block reuses every other block.
 #[test]
 fn typing_reuses_the_other_blocks() {
-    let text: String = (0..20).map(|i| block(i, i)).collect();
+    let text: String = (0..21).map(|i| block(i, i)).collect();
     let text = format!("workflow \"W\" {{\n{text}}}\n");
     let mut tree = SyntaxTree::parse(&text);
     let first = lower_incremental(&tree, None);
-    assert_eq!(first.cache.len(), 20);
+    assert_eq!(first.cache.len(), 21);
     let at = text.find("\"fn\"").expect("a filter block") + 2;
     tree.edit(at, at, "x");
     let next = lower_incremental(&tree, Some(&first.cache));
     assert_eq!(next.document, lower(&tree).0);
-    assert_eq!(next.cache.len(), 20);
+    assert_eq!(next.cache.len(), 21);
 }

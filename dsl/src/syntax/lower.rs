@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::ops::Range;
 use std::sync::Arc;
 
 use rustc_hash::FxHasher;
@@ -53,15 +54,18 @@ pub fn lower_incremental(tree: &SyntaxTree, previous: Option<&LowerCache>) -> Lo
 }
 
 fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> Lowered {
+    let mut doc_runs = HashMap::new();
+    scan_doc_runs(tree.root(), &mut doc_runs);
     let mut lowerer = Lowerer {
         tree,
         text: tree.text(),
         diagnostics: Vec::new(),
         statements: Vec::new(),
-        doc_runs: doc_runs(tree),
+        doc_runs,
         previous,
         next: keep.then(LowerCache::default),
         clean_blocks: HashSet::default(),
+        block_comments: BlockComments::default(),
     };
     let mut document = lowerer.lower_file(tree.root());
     let Lowerer {
@@ -69,9 +73,10 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
         statements,
         next,
         clean_blocks,
+        block_comments,
         ..
     } = lowerer;
-    document.trivia = attach_comments(tree, &statements, &mut diagnostics);
+    document.trivia = attach_comments(tree, &statements, &block_comments, &mut diagnostics);
     Lowered {
         document,
         diagnostics,
@@ -83,14 +88,15 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
 /// The blocks of one lowering, kept so that lowering an edit of the text lowers only the
 /// blocks whose text changed.
 ///
-/// A block's lowering (its model, diagnostics, comment anchors and the connections written on
-/// its inputs) depends only on its key text: from the first `///` line documenting it (or its
-/// first byte) to its last byte, plus its block number, which only the comment anchors hold
-/// and which are renumbered on reuse. So a block whose key text is unchanged is reused, its
-/// spans moved by the distance it moved. Blocks whose tree has errors are always lowered
-/// again: tree-sitter's error recovery may depend on more than their text. Everything that
-/// crosses blocks (derived connection types and ids, `connection_order`, duplicate ids,
-/// comments) is recomputed from the reused parts.
+/// A block's lowering (its model, diagnostics, comment anchors, the connections written on
+/// its inputs and the comments inside it) depends only on its key text: from the first `///`
+/// line documenting it (or its first byte) to its last byte, plus its block number, which
+/// only the comment anchors hold and which are renumbered on reuse. So a block whose key
+/// text is unchanged is reused, its spans moved by the distance it moved. Blocks whose tree
+/// has errors are always lowered again: tree-sitter's error recovery may depend on more than
+/// their text. Everything that crosses blocks (derived connection types and ids,
+/// `connection_order`, duplicate ids, comments outside blocks and comment attachment) is
+/// recomputed from the reused parts.
 #[derive(Clone, Debug, Default)]
 pub struct LowerCache {
     blocks: HashMap<u64, Arc<BlockEntry>, BuildHasherDefault<FxHasher>>,
@@ -128,6 +134,8 @@ struct BlockEntry {
     diagnostics: Vec<Diagnostic>,
     statements: Vec<Statement>,
     connections: Vec<WrittenConnection>,
+    /// The comments in the block's subtree, as [`collect_comments`] of the block finds them.
+    comments: Vec<CommentNode>,
 }
 
 fn text_hash(text: &str) -> u64 {
@@ -157,7 +165,9 @@ struct Lowerer<'a> {
     diagnostics: Vec<Diagnostic>,
     statements: Vec<Statement>,
     /// The `///` lines right before each item (after its previous sibling; plain comments
-    /// between them do not break the run), by the item's start byte.
+    /// between them do not break the run), by the item's start byte. Holds the runs outside
+    /// blocks from the start, and a block's runs once [`Lowerer::lower_block`] scanned it
+    /// (see [`scan_doc_runs`]).
     doc_runs: HashMap<usize, Vec<Span>>,
     /// The cache of an earlier lowering to reuse blocks from.
     previous: Option<&'a LowerCache>,
@@ -165,6 +175,9 @@ struct Lowerer<'a> {
     next: Option<LowerCache>,
     /// The start bytes of blocks without syntax errors (see [`Lowered`]).
     clean_blocks: HashSet<usize, BuildHasherDefault<FxHasher>>,
+    /// The comments of the blocks that went through the cache (filled only when a cache is
+    /// kept), so that collecting the file's comments skips their subtrees.
+    block_comments: BlockComments,
 }
 
 fn span_of(node: Node) -> Span {
@@ -1314,6 +1327,14 @@ impl<'a> Lowerer<'a> {
         if let Some(entry) = found {
             let delta = start as isize - entry.start as isize;
             self.reuse(&entry, index, delta, pending);
+            self.block_comments.insert(
+                node.start_byte(),
+                entry.comments.iter().map(|comment| {
+                    let mut comment = comment.clone();
+                    comment.shift(delta);
+                    comment
+                }),
+            );
             // Strings closing depends on the text alone; `has_error` is checked again because
             // the same text can parse differently in a different context.
             if entry.clean && !node.has_error() {
@@ -1336,6 +1357,9 @@ impl<'a> Lowerer<'a> {
         if clean {
             self.clean_blocks.insert(node.start_byte());
         }
+        let comments = collect_comments(node, &BlockComments::default());
+        self.block_comments
+            .insert(node.start_byte(), comments.iter().cloned());
         let entry = BlockEntry {
             text: key.into(),
             start,
@@ -1345,6 +1369,7 @@ impl<'a> Lowerer<'a> {
             diagnostics: self.diagnostics[n_diagnostics..].to_vec(),
             statements: self.statements[n_statements..].to_vec(),
             connections: pending.on_ports[n_connections..].to_vec(),
+            comments,
         };
         if let Some(next) = &mut self.next {
             next.blocks.entry(hash).or_insert_with(|| Arc::new(entry));
@@ -1401,6 +1426,7 @@ impl<'a> Lowerer<'a> {
         index: usize,
         pending: &mut PendingConnections,
     ) -> Option<Block> {
+        scan_doc_runs(node, &mut self.doc_runs);
         let id = self.name(field(node, "id")?);
         let kind_node = field(node, "kind")?;
         let mut kind = self.block_kind(kind_node)?;
@@ -2261,13 +2287,15 @@ pub fn decode_escapes(raw: &str) -> Result<String, (usize, String)> {
 
 // ---- comments ---------------------------------------------------------------------------
 
-/// Node kind ids the whole-tree walks compare (`Node::kind` costs a `strlen` per call).
+/// Node kind ids the tree walks compare (`Node::kind` costs a `strlen` per call).
 struct KindIds {
     comment: u16,
     doc_comment: u16,
     fenced_string: u16,
+    block: u16,
     bodies: [u16; 3],
-    /// Nodes whose children are items that take doc comments, and the nodes leading to them.
+    /// Nodes whose children are items that take doc comments, and the nodes leading to them,
+    /// blocks excepted (see [`scan_doc_runs`]).
     documented: [u16; 4],
 }
 
@@ -2280,25 +2308,28 @@ fn kind_ids() -> &'static KindIds {
             comment: id("comment"),
             doc_comment: id("doc_comment"),
             fenced_string: id("fenced_string"),
+            block: id("block"),
             bodies: [id("workflow_body"), id("block_body"), id("section_body")],
             documented: [
                 id("source_file"),
                 id("workflow"),
                 id("workflow_body"),
-                id("block"),
+                id("block_body"),
             ],
         }
     })
 }
 
-/// Finds the run of doc comments before each item. Items that take a description (the
-/// workflow, blocks, ports, variables, parameters) are children of the file, the workflow body
-/// and block bodies, so only those are scanned.
-fn doc_runs(tree: &SyntaxTree) -> HashMap<usize, Vec<Span>> {
+/// Adds to `runs` the run of doc comments before each item among the children of `node` and
+/// of the nodes below it that hold items. Items that take a description (the workflow, blocks,
+/// ports, variables, parameters) are children of the file, the workflow body and block bodies,
+/// so only those are scanned.
+///
+/// The scan does not enter blocks below `node`: lowering scans a block when it lowers it (and
+/// not when it reuses it), so an edit scans the top level and the changed blocks only.
+fn scan_doc_runs(node: Node, runs: &mut HashMap<usize, Vec<Span>>) {
     let ids = kind_ids();
-    let block_body = ids.bodies[1];
-    let mut runs = HashMap::new();
-    let mut stack = vec![tree.root()];
+    let mut stack = vec![node];
     while let Some(node) = stack.pop() {
         let mut cursor = node.walk();
         let mut run: Vec<Span> = Vec::new();
@@ -2310,27 +2341,65 @@ fn doc_runs(tree: &SyntaxTree) -> HashMap<usize, Vec<Span>> {
                 if !run.is_empty() {
                     runs.insert(child.start_byte(), std::mem::take(&mut run));
                 }
-                if ids.documented.contains(&kind) || kind == block_body {
+                if ids.documented.contains(&kind) {
                     stack.push(child);
                 }
             }
         }
     }
-    runs
 }
 
 /// A comment of the text and the body (`{ ... }`) it sits in.
+#[derive(Clone, Debug)]
 struct CommentNode {
     span: Span,
     is_doc: bool,
-    /// The start byte of the innermost workflow, block or section body holding it.
+    /// The start byte of the innermost workflow, block or section body holding it, below the
+    /// node [`collect_comments`] walked; `None` for a comment in no body below that node (in
+    /// the body holding the node, or at the top level of the file when it is the root).
     body: Option<usize>,
+}
+
+impl Shift for CommentNode {
+    fn shift(&mut self, delta: isize) {
+        self.span.shift(delta);
+        if let Some(body) = &mut self.body {
+            *body = body.saturating_add_signed(delta);
+        }
+    }
+}
+
+/// The comments of blocks whose subtrees were already walked (lowered) or whose comments are
+/// known from the [`LowerCache`], by the block's start byte.
+#[derive(Debug, Default)]
+struct BlockComments {
+    /// The range of [`BlockComments::comments`] holding each block's comments.
+    by_block: HashMap<usize, Range<usize>, BuildHasherDefault<FxHasher>>,
+    /// Every block's comments, block after block, as [`collect_comments`] of the block finds
+    /// them.
+    comments: Vec<CommentNode>,
+}
+
+impl BlockComments {
+    /// Records the comments of the block starting at `start`.
+    fn insert(&mut self, start: usize, comments: impl IntoIterator<Item = CommentNode>) {
+        let from = self.comments.len();
+        self.comments.extend(comments);
+        self.by_block.insert(start, from..self.comments.len());
+    }
+
+    /// The comments of the block starting at `start`, when known.
+    fn get(&self, start: usize) -> Option<&[CommentNode]> {
+        let range = self.by_block.get(&start)?;
+        Some(&self.comments[range.clone()])
+    }
 }
 
 /// Attaches every plain comment (and every `///` line no item took) to a statement anchor.
 fn attach_comments(
     tree: &SyntaxTree,
     statements: &[Statement],
+    blocks: &BlockComments,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Trivia {
     let text = tree.text();
@@ -2356,7 +2425,7 @@ fn attach_comments(
         list.sort_by_key(|&i| statements[i].start);
     }
     let mut trivia = Trivia::default();
-    for comment in collect_comments(tree) {
+    for comment in collect_comments(tree.root(), blocks) {
         let span = comment.span;
         if comment.is_doc && claimed(span) {
             continue;
@@ -2434,11 +2503,13 @@ fn container_end_anchor(container: &str) -> String {
     }
 }
 
-/// Every `comment` and `doc_comment` node in text order, with the body it sits in.
-fn collect_comments(tree: &SyntaxTree) -> Vec<CommentNode> {
+/// Every `comment` and `doc_comment` node in the subtree of `root`, in text order, with the
+/// body it sits in. The subtrees of the blocks in `known` are not walked: their comments are
+/// taken from there.
+fn collect_comments(root: Node, known: &BlockComments) -> Vec<CommentNode> {
     let ids = kind_ids();
     let mut out = Vec::new();
-    let mut cursor = tree.root().walk();
+    let mut cursor = root.walk();
     // The bodies enclosing the cursor, with their depth.
     let mut bodies: Vec<(usize, usize)> = Vec::new();
     let mut depth = 0usize;
@@ -2449,27 +2520,41 @@ fn collect_comments(tree: &SyntaxTree) -> Vec<CommentNode> {
             bodies.pop();
         }
         let kind = node.kind_id();
-        if kind == ids.comment || kind == ids.doc_comment {
+        let enclosing = bodies.last().map(|&(_, start)| start);
+        let block_comments = (kind == ids.block)
+            .then(|| known.get(node.start_byte()))
+            .flatten();
+        if let Some(comments) = block_comments {
+            out.extend(comments.iter().map(|comment| CommentNode {
+                body: comment.body.or(enclosing),
+                ..comment.clone()
+            }));
+        } else if kind == ids.comment || kind == ids.doc_comment {
             out.push(CommentNode {
                 span: span_of(node),
                 is_doc: kind == ids.doc_comment,
-                body: bodies.last().map(|&(_, start)| start),
+                body: enclosing,
             });
         } else if ids.bodies.contains(&kind) {
             bodies.push((depth, node.start_byte()));
         }
-        // Tokens have no children; fenced strings hold no comments.
-        if kind != ids.fenced_string && node.child_count() > 0 && cursor.goto_first_child() {
+        // Tokens have no children; fenced strings hold no comments; known blocks are done.
+        if block_comments.is_none()
+            && kind != ids.fenced_string
+            && node.child_count() > 0
+            && cursor.goto_first_child()
+        {
             depth += 1;
             continue;
         }
         loop {
+            if depth == 0 {
+                return out;
+            }
             if cursor.goto_next_sibling() {
                 break;
             }
-            if !cursor.goto_parent() {
-                return out;
-            }
+            cursor.goto_parent();
             depth -= 1;
         }
     }
