@@ -6,7 +6,7 @@ use super::workflow::check_type;
 use super::{Index, PortInfo};
 use crate::diagnostic::Diagnostic;
 use crate::model::{BlockKind, Port};
-use crate::types::{is_identifier, parse_type, Type};
+use crate::types::{is_identifier, Type};
 
 /// Checks connection number `conn_idx`: its ends, its type and its `data_type`.
 pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Diagnostic>) {
@@ -168,7 +168,7 @@ pub(super) fn check_block_inputs(index: &Index, block_idx: usize, out: &mut Vec<
             _ => match index.variables.get(port.name) {
                 Some(variable) => {
                     let var_ty = variable.ty.as_ref();
-                    let parsed = var_ty.and_then(|t| parse_type(&t.text).ok());
+                    let parsed = var_ty.and_then(|t| index.parse_type(&t.text).ok());
                     if let (Some(var_ty), Some(parsed), Some(port_ty)) = (var_ty, parsed, &port.ty)
                     {
                         if !index.assignable(&parsed, port_ty) {

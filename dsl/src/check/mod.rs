@@ -38,12 +38,15 @@ mod prompts;
 mod templates;
 mod workflow;
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+
+use rustc_hash::FxHashMap;
 
 use crate::catalog::{self, BlockDef, LanguageDef, PortDef};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Block, BlockKind, Connection, Document, Port, Span, Variable, Workflow};
-use crate::types::{parse_type, Type};
+use crate::types::{parse_type, Type, TypeError};
 
 /// Checks a whole document; the diagnostics come sorted by their primary span.
 pub fn check(doc: &Document) -> Vec<Diagnostic> {
@@ -141,6 +144,27 @@ pub struct Index<'a> {
     pub incoming: HashMap<(usize, &'a str), Vec<usize>>,
     /// The `(block number, output)` pairs some connection reads.
     pub consumed: HashSet<(usize, &'a str)>,
+    /// The type strings parsed so far (see [`Index::parse_type`]).
+    parsed_types: ParsedTypes,
+}
+
+/// Type strings parsed once each: a workflow spells its port types a handful of ways
+/// (`List[Path]`, `Integer`), and the checks read every port's type several times.
+///
+/// Invariant: an entry is [`parse_type`] of its key, which depends on the text alone.
+#[derive(Default)]
+struct ParsedTypes(RefCell<FxHashMap<Box<str>, Result<Type, TypeError>>>);
+
+impl ParsedTypes {
+    /// [`parse_type`]`(text)`, parsed on the first call for `text`.
+    fn parse(&self, text: &str) -> Result<Type, TypeError> {
+        if let Some(parsed) = self.0.borrow().get(text) {
+            return parsed.clone();
+        }
+        let parsed = parse_type(text);
+        self.0.borrow_mut().insert(text.into(), parsed.clone());
+        parsed
+    }
 }
 
 const EMPTY_BLOCKS: &[Block] = &[];
@@ -161,13 +185,17 @@ impl<'a> Index<'a> {
                 .entry(variable.name.value.as_str())
                 .or_insert(variable);
         }
+        let parsed_types = ParsedTypes::default();
         let mut types = HashMap::new();
         for decl in workflow.types.iter().flatten() {
             types
                 .entry(decl.name.value.as_str())
-                .or_insert_with(|| parse_type(&decl.ty.text).ok());
+                .or_insert_with(|| parsed_types.parse(&decl.ty.text).ok());
         }
-        let ports = blocks.iter().map(block_ports).collect();
+        let ports = blocks
+            .iter()
+            .map(|block| block_ports(block, &parsed_types))
+            .collect();
         let mut incoming: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
         let mut consumed = HashSet::new();
         for (conn_idx, conn) in connections.iter().enumerate() {
@@ -191,7 +219,13 @@ impl<'a> Index<'a> {
             ports,
             incoming,
             consumed,
+            parsed_types,
         }
+    }
+
+    /// [`parse_type`]`(text)`, parsed once per distinct `text` for the index's lifetime.
+    pub fn parse_type(&self, text: &str) -> Result<Type, TypeError> {
+        self.parsed_types.parse(text)
     }
 
     /// Resolves a declared type name (for [`crate::types::is_assignable`]).
@@ -235,6 +269,7 @@ pub fn language_def(block: &Block) -> Option<&'static LanguageDef> {
 fn declared<'a>(
     ports: &'a Option<Vec<Port>>,
     defs: &'static [PortDef],
+    parsed_types: &ParsedTypes,
     out: &mut Vec<PortInfo<'a>>,
 ) {
     for port in ports.iter().flatten() {
@@ -243,7 +278,7 @@ fn declared<'a>(
         }
         out.push(PortInfo {
             name: &port.name.value,
-            ty: parse_type(&port.ty.text).ok(),
+            ty: parsed_types.parse(&port.ty.text).ok(),
             decl: Some(port),
             def: defs.iter().find(|d| d.name == port.name.value),
         });
@@ -260,7 +295,7 @@ fn declared<'a>(
     }
 }
 
-fn block_ports(block: &Block) -> BlockPorts<'_> {
+fn block_ports<'a>(block: &'a Block, parsed_types: &ParsedTypes) -> BlockPorts<'a> {
     let mut ports = BlockPorts::default();
     let (input_defs, output_defs, open): (&'static [PortDef], &'static [PortDef], bool) =
         match &block.kind {
@@ -275,8 +310,13 @@ fn block_ports(block: &Block) -> BlockPorts<'_> {
             BlockKind::Plugin { .. } => (&[], &[], true),
             BlockKind::Hybrid { .. } | BlockKind::Ai { .. } => (&[], &[], false),
         };
-    declared(&block.inputs, input_defs, &mut ports.inputs);
-    declared(&block.outputs, output_defs, &mut ports.outputs);
+    declared(&block.inputs, input_defs, parsed_types, &mut ports.inputs);
+    declared(
+        &block.outputs,
+        output_defs,
+        parsed_types,
+        &mut ports.outputs,
+    );
     ports.open = open;
     ports
 }

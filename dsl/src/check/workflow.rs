@@ -7,9 +7,7 @@ use super::diagnostics as d;
 use super::Index;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Document, Extra, Span, Str, TypeRef};
-use crate::types::{
-    is_identifier, parse_type, type_problems, value_fits, Type, TypeProblem, SCALAR_TYPES,
-};
+use crate::types::{is_identifier, type_problems, value_fits, Type, TypeProblem, SCALAR_TYPES};
 
 const MODES: &[&str] = &["Sequential", "Parallel", "Streaming", "Reactive"];
 const LOGGING_LEVELS: &[&str] = &["Trace", "Debug", "Info", "Warn", "Error"];
@@ -91,7 +89,7 @@ pub(super) fn check_extras(extras: &[Extra], known: &[(&str, &str)], out: &mut V
 /// Parses and validates a written type: `invalid-type` when it does not parse or is malformed,
 /// `undeclared-type` for names not declared. Returns the type when it parses.
 pub(super) fn check_type(index: &Index, ty: &TypeRef, out: &mut Vec<Diagnostic>) -> Option<Type> {
-    let parsed = match parse_type(&ty.text) {
+    let parsed = match index.parse_type(&ty.text) {
         Ok(parsed) => parsed,
         Err(error) => {
             out.push(d::invalid_type(ty, &error.message));
