@@ -39,9 +39,8 @@ mod templates;
 mod workflow;
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::catalog::{self, BlockDef, LanguageDef, PortDef};
 use crate::diagnostic::Diagnostic;
@@ -133,17 +132,17 @@ pub struct Index<'a> {
     /// Its connections, in order.
     pub connections: &'a [Connection],
     /// Block number by id (the first block of an id).
-    pub block_by_id: HashMap<&'a str, usize>,
+    pub block_by_id: FxHashMap<&'a str, usize>,
     /// Variables by name (the first of a name).
-    pub variables: HashMap<&'a str, &'a Variable>,
+    pub variables: FxHashMap<&'a str, &'a Variable>,
     /// Named types by name (the first of a name); `None` when the type does not parse.
-    pub types: HashMap<&'a str, Option<Type>>,
+    pub types: FxHashMap<&'a str, Option<Type>>,
     /// Each block's effective ports, by block number.
     pub ports: Vec<BlockPorts<'a>>,
     /// Connections into each `(block number, input)`, in order.
-    pub incoming: HashMap<(usize, &'a str), Vec<usize>>,
+    pub incoming: FxHashMap<(usize, &'a str), Vec<usize>>,
     /// The `(block number, output)` pairs some connection reads.
-    pub consumed: HashSet<(usize, &'a str)>,
+    pub consumed: FxHashSet<(usize, &'a str)>,
     /// The type strings parsed so far (see [`Index::parse_type`]).
     parsed_types: ParsedTypes,
 }
@@ -175,18 +174,18 @@ impl<'a> Index<'a> {
     pub fn build(workflow: &'a Workflow) -> Index<'a> {
         let blocks = workflow.blocks.as_deref().unwrap_or(EMPTY_BLOCKS);
         let connections = workflow.connections.as_deref().unwrap_or(EMPTY_CONNECTIONS);
-        let mut block_by_id = HashMap::with_capacity(blocks.len());
+        let mut block_by_id = FxHashMap::with_capacity_and_hasher(blocks.len(), Default::default());
         for (i, block) in blocks.iter().enumerate() {
             block_by_id.entry(block.id.value.as_str()).or_insert(i);
         }
-        let mut variables = HashMap::new();
+        let mut variables = FxHashMap::default();
         for variable in workflow.variables.iter().flatten() {
             variables
                 .entry(variable.name.value.as_str())
                 .or_insert(variable);
         }
         let parsed_types = ParsedTypes::default();
-        let mut types = HashMap::new();
+        let mut types = FxHashMap::default();
         for decl in workflow.types.iter().flatten() {
             types
                 .entry(decl.name.value.as_str())
@@ -196,8 +195,8 @@ impl<'a> Index<'a> {
             .iter()
             .map(|block| block_ports(block, &parsed_types))
             .collect();
-        let mut incoming: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
-        let mut consumed = HashSet::new();
+        let mut incoming: FxHashMap<(usize, &str), Vec<usize>> = FxHashMap::default();
+        let mut consumed = FxHashSet::default();
         for (conn_idx, conn) in connections.iter().enumerate() {
             if let Some(&target) = block_by_id.get(conn.target_block.value.as_str()) {
                 incoming

@@ -4,10 +4,7 @@
 //! Every walk here is iterative (tree cursors and parent links), so deep nesting cannot
 //! overflow the stack.
 
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
-
-use rustc_hash::FxHasher;
+use rustc_hash::FxHashSet;
 use tree_sitter::Node;
 
 use super::{fenced_string_is_closed, line_col, string_is_closed, SyntaxTree};
@@ -31,15 +28,12 @@ const SYNTAX_ERROR: &str = "syntax-error";
 
 /// All syntax errors of a parsed text, one diagnostic per distinct error, sorted by position.
 pub fn syntax_errors(tree: &SyntaxTree) -> Vec<Diagnostic> {
-    syntax_errors_except(tree, &HashSet::default())
+    syntax_errors_except(tree, &FxHashSet::default())
 }
 
 /// [`syntax_errors`], without walking into the `block` nodes starting at the bytes of `clean`,
 /// which the caller knows hold no syntax error (see [`is_clean`]).
-pub(crate) fn syntax_errors_except(
-    tree: &SyntaxTree,
-    clean: &HashSet<usize, BuildHasherDefault<FxHasher>>,
-) -> Vec<Diagnostic> {
+pub(crate) fn syntax_errors_except(tree: &SyntaxTree, clean: &FxHashSet<usize>) -> Vec<Diagnostic> {
     let block_kind = super::language().id_for_node_kind("block", true);
     let mut diagnostics = Vec::new();
     // Where an unterminated fenced string starts: it swallows the rest of the file, so errors

@@ -5,12 +5,12 @@
 //! Known keys written with `@key = value` go through the JSON reader's `apply_*_field`
 //! functions, so both file kinds mean the same thing by every key.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
-use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use tree_sitter::Node;
 
 use super::shift::Shift;
@@ -41,7 +41,7 @@ pub struct Lowered {
     pub cache: LowerCache,
     /// The start bytes of the `block` nodes known to hold no syntax error (filled only when
     /// a cache is kept), for [`super::syntax_errors_except`].
-    pub(crate) clean_blocks: HashSet<usize, BuildHasherDefault<FxHasher>>,
+    pub(crate) clean_blocks: FxHashSet<usize>,
 }
 
 /// Lowers `tree`, reusing the blocks of `previous` (the cache of an earlier lowering) whose
@@ -54,7 +54,7 @@ pub fn lower_incremental(tree: &SyntaxTree, previous: Option<&LowerCache>) -> Lo
 }
 
 fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> Lowered {
-    let mut doc_runs = HashMap::new();
+    let mut doc_runs = FxHashMap::default();
     scan_doc_runs(tree.root(), &mut doc_runs);
     let mut lowerer = Lowerer {
         tree,
@@ -64,7 +64,7 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
         doc_runs,
         previous,
         next: keep.then(LowerCache::default),
-        clean_blocks: HashSet::default(),
+        clean_blocks: FxHashSet::default(),
         block_comments: BlockComments::default(),
     };
     let mut document = lowerer.lower_file(tree.root());
@@ -99,7 +99,7 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
 /// recomputed from the reused parts.
 #[derive(Clone, Debug, Default)]
 pub struct LowerCache {
-    blocks: HashMap<u64, Arc<BlockEntry>, BuildHasherDefault<FxHasher>>,
+    blocks: FxHashMap<u64, Arc<BlockEntry>>,
 }
 
 impl LowerCache {
@@ -168,13 +168,13 @@ struct Lowerer<'a> {
     /// between them do not break the run), by the item's start byte. Holds the runs outside
     /// blocks from the start, and a block's runs once [`Lowerer::lower_block`] scanned it
     /// (see [`scan_doc_runs`]).
-    doc_runs: HashMap<usize, Vec<Span>>,
+    doc_runs: FxHashMap<usize, Vec<Span>>,
     /// The cache of an earlier lowering to reuse blocks from.
     previous: Option<&'a LowerCache>,
     /// The cache this lowering fills, when asked for.
     next: Option<LowerCache>,
     /// The start bytes of blocks without syntax errors (see [`Lowered`]).
-    clean_blocks: HashSet<usize, BuildHasherDefault<FxHasher>>,
+    clean_blocks: FxHashSet<usize>,
     /// The comments of the blocks that went through the cache (filled only when a cache is
     /// kept), so that collecting the file's comments skips their subtrees.
     block_comments: BlockComments,
@@ -681,7 +681,7 @@ impl<'a> Lowerer<'a> {
             ..Document::default()
         };
         let mut workflow_seen: Option<Span> = None;
-        let mut seen_fields: HashMap<String, Span> = HashMap::new();
+        let mut seen_fields: FxHashMap<String, Span> = FxHashMap::default();
         for node in children(root) {
             match node.kind() {
                 "field" => {
@@ -751,7 +751,7 @@ impl<'a> Lowerer<'a> {
     /// hold both, so the workflow does not convert until one is renamed.
     fn unique_key(
         &mut self,
-        seen: &mut HashMap<String, Span>,
+        seen: &mut FxHashMap<String, Span>,
         name: &Str,
         what: &str,
         code: &'static str,
@@ -774,7 +774,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn first_time(&mut self, seen: &mut HashMap<String, Span>, key: &Str) -> bool {
+    fn first_time(&mut self, seen: &mut FxHashMap<String, Span>, key: &Str) -> bool {
         if let Some(first) = seen.get(&key.value) {
             self.diagnostics.push(
                 Diagnostic::error(
@@ -818,7 +818,7 @@ impl<'a> Lowerer<'a> {
         let body = field(node, "body");
         self.statement("workflow".into(), "", node, body, doc);
         let Some(body) = body else { return workflow };
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: FxHashMap<String, Span> = FxHashMap::default();
         let mut connection_order: Option<Vec<Str>> = None;
         let mut pending = PendingConnections::default();
         let mut blocks: Vec<Block> = Vec::new();
@@ -1005,7 +1005,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         node: Node,
         workflow: &mut Workflow,
-        seen: &mut HashMap<String, Span>,
+        seen: &mut FxHashMap<String, Span>,
     ) {
         let Some(name_node) = field(node, "name") else {
             return;
@@ -1200,7 +1200,7 @@ impl<'a> Lowerer<'a> {
         mut entry: impl FnMut(&mut Self, &Str, Node<'t>, Node<'t>) -> bool,
         mut nested: impl FnMut(&mut Self, &Str, Node<'t>, Node<'t>, &str) -> bool,
     ) {
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: FxHashMap<String, Span> = FxHashMap::default();
         for item in children(body) {
             match item.kind() {
                 "field" => {
@@ -1447,13 +1447,13 @@ impl<'a> Lowerer<'a> {
             extra: Vec::new(),
         };
         let Some(body) = body else { return Some(block) };
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: FxHashMap<String, Span> = FxHashMap::default();
         let mut inputs = Vec::new();
         let mut outputs = Vec::new();
         let mut properties: Vec<Property> = Vec::new();
         let mut params: Vec<Parameter> = Vec::new();
         let mut placeholders: Vec<Placeholder> = Vec::new();
-        let mut placeholder_names: HashMap<String, Span> = HashMap::new();
+        let mut placeholder_names: FxHashMap<String, Span> = FxHashMap::default();
         let mut template_source: Option<(Str, Span)> = None;
         let mut extras: Vec<Member> = Vec::new();
         for item in children(body) {
@@ -2186,9 +2186,9 @@ struct WrittenConnection {
 /// Names a workflow holds as JSON object keys, with where each was first declared.
 #[derive(Default)]
 struct WorkflowKeys {
-    blocks: HashMap<String, Span>,
-    types: HashMap<String, Span>,
-    variables: HashMap<String, Span>,
+    blocks: FxHashMap<String, Span>,
+    types: FxHashMap<String, Span>,
+    variables: FxHashMap<String, Span>,
 }
 
 /// Connections in text order: those written on inputs, then `connect` statements.
@@ -2327,7 +2327,7 @@ fn kind_ids() -> &'static KindIds {
 ///
 /// The scan does not enter blocks below `node`: lowering scans a block when it lowers it (and
 /// not when it reuses it), so an edit scans the top level and the changed blocks only.
-fn scan_doc_runs(node: Node, runs: &mut HashMap<usize, Vec<Span>>) {
+fn scan_doc_runs(node: Node, runs: &mut FxHashMap<usize, Vec<Span>>) {
     let ids = kind_ids();
     let mut stack = vec![node];
     while let Some(node) = stack.pop() {
@@ -2374,7 +2374,7 @@ impl Shift for CommentNode {
 #[derive(Debug, Default)]
 struct BlockComments {
     /// The range of [`BlockComments::comments`] holding each block's comments.
-    by_block: HashMap<usize, Range<usize>, BuildHasherDefault<FxHasher>>,
+    by_block: FxHashMap<usize, Range<usize>>,
     /// Every block's comments, block after block, as [`collect_comments`] of the block finds
     /// them.
     comments: Vec<CommentNode>,
@@ -2413,8 +2413,8 @@ fn attach_comments(
         after > 0 && span.end <= doc_runs[after - 1].end
     };
     // Containers by their body's start byte; statements by container, in text order.
-    let mut containers: HashMap<usize, usize> = HashMap::new();
-    let mut siblings: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut containers: FxHashMap<usize, usize> = FxHashMap::default();
+    let mut siblings: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (i, statement) in statements.iter().enumerate() {
         if let Some((open, _)) = statement.body {
             containers.insert(open.saturating_sub(1), i);
