@@ -89,13 +89,12 @@ impl Analysis {
     }
 
     fn analyze_tree(tree: SyntaxTree, previous: Option<&LowerCache>) -> Analysis {
-        let text = tree.text();
-        let line_index = LineIndex::new(text);
         let Lowered {
             document,
             diagnostics: lowering,
             cache: lower_cache,
             clean_blocks,
+            line_index,
         } = syntax::lower::lower_incremental(&tree, previous);
         let mut diagnostics = syntax::syntax_errors_except(&tree, &clean_blocks);
         // A line with a syntax error gets no other diagnostics: they would be cascades of the

@@ -29,8 +29,8 @@ pub fn lower(tree: &SyntaxTree) -> (Document, Vec<Diagnostic>) {
     (lowered.document, lowered.diagnostics)
 }
 
-/// What [`lower_incremental`] returns: the model, lowering's diagnostics, and the cache the
-/// next lowering of an edit of this text reuses.
+/// What [`lower_incremental`] returns: the model, lowering's diagnostics, the cache the next
+/// lowering of an edit of this text reuses, and the line index lowering built.
 #[derive(Debug)]
 pub struct Lowered {
     /// The model.
@@ -42,6 +42,9 @@ pub struct Lowered {
     /// The start bytes of the `block` nodes known to hold no syntax error (filled only when
     /// a cache is kept), for [`super::syntax_errors_except`].
     pub(crate) clean_blocks: FxHashSet<usize>,
+    /// The line index of the text (lowering places comments by line), for the caller to
+    /// reuse.
+    pub line_index: LineIndex,
 }
 
 /// Lowers `tree`, reusing the blocks of `previous` (the cache of an earlier lowering) whose
@@ -76,12 +79,20 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
         block_comments,
         ..
     } = lowerer;
-    document.trivia = attach_comments(tree, &statements, &block_comments, &mut diagnostics);
+    let line_index = LineIndex::new(tree.text());
+    document.trivia = attach_comments(
+        tree,
+        &line_index,
+        &statements,
+        &block_comments,
+        &mut diagnostics,
+    );
     Lowered {
         document,
         diagnostics,
         cache: next.unwrap_or_default(),
         clean_blocks,
+        line_index,
     }
 }
 
@@ -2398,12 +2409,12 @@ impl BlockComments {
 /// Attaches every plain comment (and every `///` line no item took) to a statement anchor.
 fn attach_comments(
     tree: &SyntaxTree,
+    lines: &LineIndex,
     statements: &[Statement],
     blocks: &BlockComments,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Trivia {
     let text = tree.text();
-    let lines = LineIndex::new(text);
     let line_of = |offset: usize| lines.line_of(offset);
     // The doc runs items took as descriptions: disjoint, sorted by start.
     let mut doc_runs: Vec<Span> = statements.iter().filter_map(|s| s.doc).collect();
