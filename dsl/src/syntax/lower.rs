@@ -832,11 +832,13 @@ impl<'a> Lowerer<'a> {
         let mut seen: FxHashMap<String, Span> = FxHashMap::default();
         let mut connection_order: Option<Vec<Str>> = None;
         let mut pending = PendingConnections::default();
-        let mut blocks: Vec<Block> = Vec::new();
+        let items = children(body);
+        // Most items of a large workflow are blocks: growing this vector would copy them.
+        let mut blocks: Vec<Block> = Vec::with_capacity(items.len());
         let mut types: Vec<TypeDecl> = Vec::new();
         let mut variables: Vec<Variable> = Vec::new();
         let mut keys = WorkflowKeys::default();
-        for item in children(body) {
+        for item in items {
             match item.kind() {
                 "field" => {
                     let (Some(key), Some(value)) = (field(item, "key"), field(item, "value"))
@@ -1402,11 +1404,15 @@ impl<'a> Lowerer<'a> {
             diagnostic.shift(delta);
             self.diagnostics.push(diagnostic);
         }
-        let old_prefix = format!("block.{}", entry.index);
-        let new_prefix = format!("block.{index}");
-        let renumber = |anchor: &str| match anchor.strip_prefix(old_prefix.as_str()) {
-            Some(rest) if index != entry.index => format!("{new_prefix}{rest}"),
-            _ => anchor.to_string(),
+        // The anchors of a block number `n` start with `block.{n}`.
+        let prefixes = (index != entry.index)
+            .then(|| (format!("block.{}", entry.index), format!("block.{index}")));
+        let renumber = |anchor: &str| match &prefixes {
+            Some((old, new)) => match anchor.strip_prefix(old.as_str()) {
+                Some(rest) => format!("{new}{rest}"),
+                None => anchor.to_string(),
+            },
+            None => anchor.to_string(),
         };
         for statement in &entry.statements {
             let shift = |offset: usize| offset.saturating_add_signed(delta);
