@@ -63,7 +63,7 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
             .then(|| {
                 let ty = source_port
                     .as_ref()
-                    .and_then(|(_, p)| p.ty.as_ref())
+                    .and_then(|(_, p)| p.ty.as_deref())
                     .map_or_else(|| "Any".to_string(), Type::to_dsl);
                 let name = &conn.target_port.value;
                 let name = if is_identifier(name) {
@@ -126,7 +126,7 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
     }
 }
 
-fn is_optional(ty: &Option<Type>) -> bool {
+fn is_optional(ty: Option<&Type>) -> bool {
     matches!(ty, Some(Type::Applied(name, args)) if name == "Optional" && args.len() == 1)
 }
 
@@ -137,7 +137,7 @@ fn needs_feeding(port: &PortInfo) -> bool {
         Some(decl) => decl.required.as_ref().is_some_and(|r| !r.value) || decl.default.is_some(),
         None => port.def.is_some_and(|def| !def.required),
     };
-    !not_required && !is_optional(&port.ty)
+    !not_required && !is_optional(port.ty.as_deref())
 }
 
 /// Inputs of block number `block_idx` fed twice, or required and fed by nothing.

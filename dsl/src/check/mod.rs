@@ -39,6 +39,7 @@ mod templates;
 mod workflow;
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -85,7 +86,7 @@ pub struct PortInfo<'a> {
     /// Its name.
     pub name: &'a str,
     /// Its type; `None` when the declared type does not parse.
-    pub ty: Option<Type>,
+    pub ty: Option<Rc<Type>>,
     /// The declaration, when the block declares the port.
     pub decl: Option<&'a Port>,
     /// The catalogue's port, for a visual block (or a language's special output).
@@ -148,20 +149,28 @@ pub struct Index<'a> {
 }
 
 /// Type strings parsed once each: a workflow spells its port types a handful of ways
-/// (`List[Path]`, `Integer`), and the checks read every port's type several times.
+/// (`List[Path]`, `Integer`), and the checks read every port's type several times. The types
+/// are shared, not copied, between the ports that spell them alike.
 ///
 /// Invariant: an entry is [`parse_type`] of its key, which depends on the text alone.
 #[derive(Default)]
-struct ParsedTypes(RefCell<FxHashMap<Box<str>, Result<Type, TypeError>>>);
+struct ParsedTypes {
+    by_text: RefCell<FxHashMap<Box<str>, ParsedType>>,
+}
+
+/// What [`parse_type`] made of one type string, shared.
+type ParsedType = Result<Rc<Type>, TypeError>;
 
 impl ParsedTypes {
     /// [`parse_type`]`(text)`, parsed on the first call for `text`.
-    fn parse(&self, text: &str) -> Result<Type, TypeError> {
-        if let Some(parsed) = self.0.borrow().get(text) {
+    fn parse(&self, text: &str) -> ParsedType {
+        if let Some(parsed) = self.by_text.borrow().get(text) {
             return parsed.clone();
         }
-        let parsed = parse_type(text);
-        self.0.borrow_mut().insert(text.into(), parsed.clone());
+        let parsed = parse_type(text).map(Rc::new);
+        self.by_text
+            .borrow_mut()
+            .insert(text.into(), parsed.clone());
         parsed
     }
 }
@@ -187,9 +196,12 @@ impl<'a> Index<'a> {
         let parsed_types = ParsedTypes::default();
         let mut types = FxHashMap::default();
         for decl in workflow.types.iter().flatten() {
-            types
-                .entry(decl.name.value.as_str())
-                .or_insert_with(|| parsed_types.parse(&decl.ty.text).ok());
+            types.entry(decl.name.value.as_str()).or_insert_with(|| {
+                parsed_types
+                    .parse(&decl.ty.text)
+                    .ok()
+                    .map(Rc::unwrap_or_clone)
+            });
         }
         let ports = blocks
             .iter()
@@ -223,7 +235,7 @@ impl<'a> Index<'a> {
     }
 
     /// [`parse_type`]`(text)`, parsed once per distinct `text` for the index's lifetime.
-    pub fn parse_type(&self, text: &str) -> Result<Type, TypeError> {
+    pub fn parse_type(&self, text: &str) -> Result<Rc<Type>, TypeError> {
         self.parsed_types.parse(text)
     }
 
@@ -286,7 +298,7 @@ fn declared<'a>(
         if !out.iter().any(|p| p.name == def.name) {
             out.push(PortInfo {
                 name: def.name,
-                ty: Some(def.ty.clone()),
+                ty: Some(Rc::new(def.ty.clone())),
                 decl: None,
                 def: Some(def),
             });

@@ -2,6 +2,7 @@
 //! keys kept as `Extra` because their value did not fit, and duplicate ids.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::diagnostics as d;
 use super::Index;
@@ -88,7 +89,11 @@ pub(super) fn check_extras(extras: &[Extra], known: &[(&str, &str)], out: &mut V
 
 /// Parses and validates a written type: `invalid-type` when it does not parse or is malformed,
 /// `undeclared-type` for names not declared. Returns the type when it parses.
-pub(super) fn check_type(index: &Index, ty: &TypeRef, out: &mut Vec<Diagnostic>) -> Option<Type> {
+pub(super) fn check_type(
+    index: &Index,
+    ty: &TypeRef,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Rc<Type>> {
     let parsed = match index.parse_type(&ty.text) {
         Ok(parsed) => parsed,
         Err(error) => {

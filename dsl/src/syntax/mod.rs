@@ -99,8 +99,7 @@ impl SyntaxTree {
         let start_byte = floor_char_boundary(&self.text, start_byte.min(len));
         let old_end_byte = ceil_char_boundary(&self.text, old_end_byte.clamp(start_byte, len));
         let start_position = point_at(&self.text, start_byte);
-        let old_end_position =
-            advance_point(start_position, &self.text[start_byte..old_end_byte]);
+        let old_end_position = advance_point(start_position, &self.text[start_byte..old_end_byte]);
         let new_end_byte = start_byte + new_text.len();
         let new_end_position = advance_point(start_position, new_text);
         self.tree.edit(&InputEdit {
