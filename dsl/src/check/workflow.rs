@@ -1,8 +1,9 @@
 //! Workflow-level checks: named types, variables, the execution config's enumerations, known
 //! keys kept as `Extra` because their value did not fit, and duplicate ids.
 
-use std::collections::HashMap;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use super::diagnostics as d;
 use super::Index;
@@ -132,7 +133,7 @@ fn report_duplicates<'a>(
     make: fn(&Str, Span) -> Diagnostic,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
+    let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
     for name in names {
         match seen.get(name.value.as_str()) {
             Some(first) => out.push(make(name, *first)),
