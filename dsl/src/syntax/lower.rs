@@ -156,12 +156,13 @@ fn text_hash(text: &str) -> u64 {
 }
 
 /// Where a statement sits, for attaching comments (see "Comment anchors" in
-/// `docs/architecture.md`).
+/// `docs/architecture.md`). Anchors are shared strings: reusing a cached block copies its
+/// statements, usually with the same anchors.
 #[derive(Clone, Debug)]
 struct Statement {
-    anchor: String,
+    anchor: Arc<str>,
     /// The container's anchor (`""` for the file).
-    container: String,
+    container: Arc<str>,
     start: usize,
     end: usize,
     /// For blocks, sections and the workflow: the byte after `{` and the byte of `}`.
@@ -283,8 +284,8 @@ impl<'a> Lowerer<'a> {
             (open, close)
         });
         self.statements.push(Statement {
-            anchor,
-            container: container.to_string(),
+            anchor: anchor.into(),
+            container: container.into(),
             start: node.start_byte(),
             end: node.end_byte(),
             body,
@@ -1407,12 +1408,12 @@ impl<'a> Lowerer<'a> {
         // The anchors of a block number `n` start with `block.{n}`.
         let prefixes = (index != entry.index)
             .then(|| (format!("block.{}", entry.index), format!("block.{index}")));
-        let renumber = |anchor: &str| match &prefixes {
+        let renumber = |anchor: &Arc<str>| match &prefixes {
             Some((old, new)) => match anchor.strip_prefix(old.as_str()) {
-                Some(rest) => format!("{new}{rest}"),
-                None => anchor.to_string(),
+                Some(rest) => format!("{new}{rest}").into(),
+                None => Arc::clone(anchor),
             },
-            None => anchor.to_string(),
+            None => Arc::clone(anchor),
         };
         for statement in &entry.statements {
             let shift = |offset: usize| offset.saturating_add_signed(delta);
@@ -2459,7 +2460,7 @@ fn attach_comments(
             .body
             .and_then(|start| containers.get(&start))
             .map(|&i| &statements[i]);
-        let container = owner.map_or("", |s| s.anchor.as_str());
+        let container = owner.map_or("", |s| &*s.anchor);
         let empty = Vec::new();
         let list = siblings.get(container).unwrap_or(&empty);
         // Statements of the container before and after the comment.
