@@ -15,6 +15,8 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use rustc_hash::FxHashMap;
+
 use serde_json::Number;
 
 /// A JSON value; maps keep the file's key order (`serde_json` with `preserve_order`).
@@ -451,9 +453,12 @@ impl Connection {
     }
 }
 
+/// The position of the first block with each id, by id (see [`first_blocks`]).
+pub type FirstBlocks<'a> = FxHashMap<&'a str, usize>;
+
 /// The position of the first block with each id (later duplicates are the checker's concern).
-pub fn first_blocks(blocks: &[Block]) -> HashMap<&str, usize> {
-    let mut index = HashMap::with_capacity(blocks.len());
+pub fn first_blocks(blocks: &[Block]) -> FirstBlocks<'_> {
+    let mut index = FirstBlocks::with_capacity_and_hasher(blocks.len(), Default::default());
     for (i, block) in blocks.iter().enumerate() {
         index.entry(block.id.value.as_str()).or_insert(i);
     }
@@ -465,7 +470,7 @@ pub fn first_blocks(blocks: &[Block]) -> HashMap<&str, usize> {
 /// printer leaves out a `data_type` equal to it.
 pub fn source_port_type<'a>(
     blocks: &'a [Block],
-    first: &HashMap<&str, usize>,
+    first: &FirstBlocks,
     connection: &Connection,
 ) -> Option<&'a str> {
     let block = &blocks[*first.get(connection.source_block.value.as_str())?];

@@ -10,9 +10,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::model::{
     apply_connection_order, first_blocks, source_port_type, Block, BlockKind, CanvasState,
-    Connection, Document, ErrorAction, ExecutionConfig, Extra, Json, ModelConfig, Parameter,
-    PlaceholderKind, Port, Position, Provider, RetryPolicy, Str, Trivia, TypeRef, Variable,
-    Workflow, WorkflowErrorHandling,
+    Connection, Document, ErrorAction, ExecutionConfig, Extra, FirstBlocks, Json, ModelConfig,
+    Parameter, PlaceholderKind, Port, Position, Provider, RetryPolicy, Str, Trivia, TypeRef,
+    Variable, Workflow, WorkflowErrorHandling,
 };
 use crate::types::{self, Type};
 
@@ -457,7 +457,7 @@ struct Printer<'a> {
     trivia: &'a Trivia,
     used: HashSet<String>,
     /// The first block with each id, for connections' derived `data_type`.
-    first: HashMap<&'a str, usize>,
+    first: FirstBlocks<'a>,
 }
 
 impl Printer<'_> {
@@ -1336,7 +1336,7 @@ fn print_model(model: &ModelConfig) -> String {
 }
 
 /// What a connection's `{ ... }` holds: only what differs from the derived defaults.
-fn connection_attrs(c: &Connection, blocks: &[Block], first: &HashMap<&str, usize>) -> Vec<String> {
+fn connection_attrs(c: &Connection, blocks: &[Block], first: &FirstBlocks) -> Vec<String> {
     let mut attrs = Vec::new();
     match &c.id {
         None => attrs.push("id = null".to_string()),

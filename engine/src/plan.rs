@@ -432,7 +432,11 @@ pub fn plan(
         let mut inputs = Vec::new();
         let mut dependencies = Vec::new();
         for port in &ports.inputs {
-            let ty = port.ty.clone().unwrap_or_else(|| Type::Named("Any".into()));
+            let ty = port
+                .ty
+                .as_deref()
+                .cloned()
+                .unwrap_or_else(|| Type::Named("Any".into()));
             let override_value = options.inputs.iter().find(|o| {
                 o.port == port.name
                     && match (&o.block, &options.target) {
@@ -507,7 +511,9 @@ pub fn plan(
             .map(|p| {
                 (
                     p.name.to_string(),
-                    p.ty.clone().unwrap_or_else(|| Type::Named("Any".into())),
+                    p.ty.as_deref()
+                        .cloned()
+                        .unwrap_or_else(|| Type::Named("Any".into())),
                 )
             })
             .collect();
@@ -517,7 +523,9 @@ pub fn plan(
             .map(|p| {
                 (
                     p.name.to_string(),
-                    p.ty.clone().unwrap_or_else(|| Type::Named("Any".into())),
+                    p.ty.as_deref()
+                        .cloned()
+                        .unwrap_or_else(|| Type::Named("Any".into())),
                 )
             })
             .collect();

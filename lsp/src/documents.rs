@@ -1,5 +1,10 @@
 //! Open documents: text in a rope, the incrementally re-parsed tree, and the latest analysis.
 //!
+//! Analysis is incremental too: each document keeps the last analysis made (of whatever
+//! version), and the next `.ab` analysis starts from it (`Analysis::from_tree_after`), which
+//! lowers again only the blocks whose text changed. Any earlier analysis is a sound starting
+//! point: the result always equals a fresh analysis of the current tree.
+//!
 //! All documents sit behind one lock, taken only briefly and never across an `.await`. The
 //! `didChange` handler applies its edits while holding it, before its first `.await`, and
 //! tower-lsp-server polls each notification's future for the first time in arrival order, so
@@ -26,6 +31,8 @@ pub struct Document {
     pub rope: Rope,
     tree: Option<SyntaxTree>,
     analysis: Option<Arc<Analysis>>,
+    /// The latest analysis of an earlier version, to analyse the current one incrementally.
+    previous: Option<Arc<Analysis>>,
     /// The last semantic tokens sent: result id and data.
     pub tokens: Option<(String, Vec<u32>)>,
 }
@@ -34,8 +41,8 @@ pub struct Document {
 pub enum AnalysisInput {
     /// Already analysed at this version.
     Ready(Arc<Analysis>),
-    /// An `.ab` tree to lower and check.
-    Tree(SyntaxTree),
+    /// An `.ab` tree to lower and check, and an analysis of an earlier version to start from.
+    Tree(SyntaxTree, Option<Arc<Analysis>>),
     /// A JSON text to read and check.
     Json(String),
 }
@@ -45,7 +52,10 @@ impl AnalysisInput {
     pub fn run(self) -> Arc<Analysis> {
         match self {
             AnalysisInput::Ready(analysis) => analysis,
-            AnalysisInput::Tree(tree) => Arc::new(Analysis::from_tree(tree)),
+            AnalysisInput::Tree(tree, None) => Arc::new(Analysis::from_tree(tree)),
+            AnalysisInput::Tree(tree, Some(previous)) => {
+                Arc::new(Analysis::from_tree_after(tree, &previous))
+            }
             AnalysisInput::Json(text) => Arc::new(Analysis::new(FileKind::Json, &text)),
         }
     }
@@ -60,6 +70,7 @@ impl Document {
             rope: Rope::from_str(text),
             tree: (kind == FileKind::Dsl).then(|| syntax::parse(text)),
             analysis: None,
+            previous: None,
             tokens: None,
         }
     }
@@ -94,7 +105,9 @@ impl Document {
 
     /// Applies one content change (a range edit, or the whole text) to the rope and the tree.
     pub fn apply_change(&mut self, change: &TextDocumentContentChangeEvent, encoding: Encoding) {
-        self.analysis = None;
+        if let Some(analysis) = self.analysis.take() {
+            self.previous = Some(analysis);
+        }
         match change.range {
             None => {
                 self.rope = Rope::from_str(&change.text);
@@ -120,7 +133,7 @@ impl Document {
     pub fn input(&self) -> AnalysisInput {
         match (&self.analysis, &self.tree) {
             (Some(analysis), _) => AnalysisInput::Ready(analysis.clone()),
-            (None, Some(tree)) => AnalysisInput::Tree(tree.clone()),
+            (None, Some(tree)) => AnalysisInput::Tree(tree.clone(), self.previous.clone()),
             (None, None) => AnalysisInput::Json(self.rope.to_string()),
         }
     }
@@ -163,15 +176,19 @@ impl Documents {
         self.lock().get(uri).map(|d| d.version)
     }
 
-    /// Stores an analysis made at `version`; false (and nothing stored) when the document has
-    /// moved on or is closed.
+    /// Stores an analysis made at `version`; false when the document has moved on (the
+    /// analysis is then kept only as the start of the next incremental one) or is closed.
     pub fn store(&self, uri: &str, version: i32, analysis: &Arc<Analysis>) -> bool {
         match self.lock().get_mut(uri) {
             Some(doc) if doc.version == version => {
                 doc.analysis = Some(analysis.clone());
                 true
             }
-            _ => false,
+            Some(doc) => {
+                doc.previous = Some(analysis.clone());
+                false
+            }
+            None => false,
         }
     }
 }
@@ -204,5 +221,38 @@ mod tests {
             doc.tree_text().map(str::to_owned),
             Some(doc.rope.to_string())
         );
+    }
+
+    #[test]
+    fn edits_start_from_the_last_analysis() {
+        let text = "workflow \"W\" {\n  block a = python {\n    out x: String\n  }\n}\n";
+        let documents = Documents::default();
+        documents
+            .lock()
+            .insert("u".into(), Document::new(FileKind::Dsl, text, 1));
+        let Some((_, _, input)) = documents.snapshot("u") else {
+            panic!("the document is open");
+        };
+        let first = input.run();
+        assert!(documents.store("u", 1, &first));
+        let change = TextDocumentContentChangeEvent {
+            range: Some(Range::new(Position::new(2, 10), Position::new(2, 10))),
+            range_length: None,
+            text: "y".into(),
+        };
+        if let Some(doc) = documents.lock().get_mut("u") {
+            doc.apply_change(&change, Encoding::Utf16);
+            doc.version = 2;
+        }
+        let Some((_, _, input)) = documents.snapshot("u") else {
+            panic!("the document is open");
+        };
+        assert!(
+            matches!(&input, AnalysisInput::Tree(_, Some(previous)) if Arc::ptr_eq(previous, &first))
+        );
+        let second = input.run();
+        let fresh = Analysis::new(FileKind::Dsl, &documents.texts("u").unwrap_or_default().0);
+        assert_eq!(second.document(), fresh.document());
+        assert_eq!(second.diagnostics(), fresh.diagnostics());
     }
 }

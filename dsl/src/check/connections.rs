@@ -6,7 +6,7 @@ use super::workflow::check_type;
 use super::{Index, PortInfo};
 use crate::diagnostic::Diagnostic;
 use crate::model::{BlockKind, Port};
-use crate::types::{is_identifier, parse_type, Type};
+use crate::types::{is_identifier, Type};
 
 /// Checks connection number `conn_idx`: its ends, its type and its `data_type`.
 pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Diagnostic>) {
@@ -63,7 +63,7 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
             .then(|| {
                 let ty = source_port
                     .as_ref()
-                    .and_then(|(_, p)| p.ty.as_ref())
+                    .and_then(|(_, p)| p.ty.as_deref())
                     .map_or_else(|| "Any".to_string(), Type::to_dsl);
                 let name = &conn.target_port.value;
                 let name = if is_identifier(name) {
@@ -126,7 +126,7 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
     }
 }
 
-fn is_optional(ty: &Option<Type>) -> bool {
+fn is_optional(ty: Option<&Type>) -> bool {
     matches!(ty, Some(Type::Applied(name, args)) if name == "Optional" && args.len() == 1)
 }
 
@@ -137,7 +137,7 @@ fn needs_feeding(port: &PortInfo) -> bool {
         Some(decl) => decl.required.as_ref().is_some_and(|r| !r.value) || decl.default.is_some(),
         None => port.def.is_some_and(|def| !def.required),
     };
-    !not_required && !is_optional(&port.ty)
+    !not_required && !is_optional(port.ty.as_deref())
 }
 
 /// Inputs of block number `block_idx` fed twice, or required and fed by nothing.
@@ -168,7 +168,7 @@ pub(super) fn check_block_inputs(index: &Index, block_idx: usize, out: &mut Vec<
             _ => match index.variables.get(port.name) {
                 Some(variable) => {
                     let var_ty = variable.ty.as_ref();
-                    let parsed = var_ty.and_then(|t| parse_type(&t.text).ok());
+                    let parsed = var_ty.and_then(|t| index.parse_type(&t.text).ok());
                     if let (Some(var_ty), Some(parsed), Some(port_ty)) = (var_ty, parsed, &port.ty)
                     {
                         if !index.assignable(&parsed, port_ty) {

@@ -41,6 +41,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `name`, if one is close enough to be what was meant: a
 /// case-insensitive match, or an edit distance of at most a third of the name (at least 1).
+/// Of equally close candidates the alphabetically first wins, so the answer does not depend
+/// on the candidates' order (some come from hash maps).
 pub fn suggest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     let lower = name.to_lowercase();
     let limit = (name.chars().count() / 3).max(1);
@@ -50,7 +52,7 @@ pub fn suggest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
             continue;
         }
         let distance = edit_distance(&lower, &candidate.to_lowercase());
-        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
+        if distance <= limit && best.is_none_or(|best| (distance, candidate) < best) {
             best = Some((distance, candidate));
         }
     }

@@ -38,12 +38,15 @@ mod prompts;
 mod templates;
 mod workflow;
 
-use std::collections::{HashMap, HashSet};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::catalog::{self, BlockDef, LanguageDef, PortDef};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Block, BlockKind, Connection, Document, Port, Span, Variable, Workflow};
-use crate::types::{parse_type, Type};
+use crate::types::{parse_type, Type, TypeError};
 
 /// Checks a whole document; the diagnostics come sorted by their primary span.
 pub fn check(doc: &Document) -> Vec<Diagnostic> {
@@ -83,7 +86,7 @@ pub struct PortInfo<'a> {
     /// Its name.
     pub name: &'a str,
     /// Its type; `None` when the declared type does not parse.
-    pub ty: Option<Type>,
+    pub ty: Option<Rc<Type>>,
     /// The declaration, when the block declares the port.
     pub decl: Option<&'a Port>,
     /// The catalogue's port, for a visual block (or a language's special output).
@@ -130,17 +133,46 @@ pub struct Index<'a> {
     /// Its connections, in order.
     pub connections: &'a [Connection],
     /// Block number by id (the first block of an id).
-    pub block_by_id: HashMap<&'a str, usize>,
+    pub block_by_id: FxHashMap<&'a str, usize>,
     /// Variables by name (the first of a name).
-    pub variables: HashMap<&'a str, &'a Variable>,
+    pub variables: FxHashMap<&'a str, &'a Variable>,
     /// Named types by name (the first of a name); `None` when the type does not parse.
-    pub types: HashMap<&'a str, Option<Type>>,
+    pub types: FxHashMap<&'a str, Option<Type>>,
     /// Each block's effective ports, by block number.
     pub ports: Vec<BlockPorts<'a>>,
     /// Connections into each `(block number, input)`, in order.
-    pub incoming: HashMap<(usize, &'a str), Vec<usize>>,
+    pub incoming: FxHashMap<(usize, &'a str), Vec<usize>>,
     /// The `(block number, output)` pairs some connection reads.
-    pub consumed: HashSet<(usize, &'a str)>,
+    pub consumed: FxHashSet<(usize, &'a str)>,
+    /// The type strings parsed so far (see [`Index::parse_type`]).
+    parsed_types: ParsedTypes,
+}
+
+/// Type strings parsed once each: a workflow spells its port types a handful of ways
+/// (`List[Path]`, `Integer`), and the checks read every port's type several times. The types
+/// are shared, not copied, between the ports that spell them alike.
+///
+/// Invariant: an entry is [`parse_type`] of its key, which depends on the text alone.
+#[derive(Default)]
+struct ParsedTypes {
+    by_text: RefCell<FxHashMap<Box<str>, ParsedType>>,
+}
+
+/// What [`parse_type`] made of one type string, shared.
+type ParsedType = Result<Rc<Type>, TypeError>;
+
+impl ParsedTypes {
+    /// [`parse_type`]`(text)`, parsed on the first call for `text`.
+    fn parse(&self, text: &str) -> ParsedType {
+        if let Some(parsed) = self.by_text.borrow().get(text) {
+            return parsed.clone();
+        }
+        let parsed = parse_type(text).map(Rc::new);
+        self.by_text
+            .borrow_mut()
+            .insert(text.into(), parsed.clone());
+        parsed
+    }
 }
 
 const EMPTY_BLOCKS: &[Block] = &[];
@@ -151,25 +183,32 @@ impl<'a> Index<'a> {
     pub fn build(workflow: &'a Workflow) -> Index<'a> {
         let blocks = workflow.blocks.as_deref().unwrap_or(EMPTY_BLOCKS);
         let connections = workflow.connections.as_deref().unwrap_or(EMPTY_CONNECTIONS);
-        let mut block_by_id = HashMap::with_capacity(blocks.len());
+        let mut block_by_id = FxHashMap::with_capacity_and_hasher(blocks.len(), Default::default());
         for (i, block) in blocks.iter().enumerate() {
             block_by_id.entry(block.id.value.as_str()).or_insert(i);
         }
-        let mut variables = HashMap::new();
+        let mut variables = FxHashMap::default();
         for variable in workflow.variables.iter().flatten() {
             variables
                 .entry(variable.name.value.as_str())
                 .or_insert(variable);
         }
-        let mut types = HashMap::new();
+        let parsed_types = ParsedTypes::default();
+        let mut types = FxHashMap::default();
         for decl in workflow.types.iter().flatten() {
-            types
-                .entry(decl.name.value.as_str())
-                .or_insert_with(|| parse_type(&decl.ty.text).ok());
+            types.entry(decl.name.value.as_str()).or_insert_with(|| {
+                parsed_types
+                    .parse(&decl.ty.text)
+                    .ok()
+                    .map(Rc::unwrap_or_clone)
+            });
         }
-        let ports = blocks.iter().map(block_ports).collect();
-        let mut incoming: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
-        let mut consumed = HashSet::new();
+        let ports = blocks
+            .iter()
+            .map(|block| block_ports(block, &parsed_types))
+            .collect();
+        let mut incoming: FxHashMap<(usize, &str), Vec<usize>> = FxHashMap::default();
+        let mut consumed = FxHashSet::default();
         for (conn_idx, conn) in connections.iter().enumerate() {
             if let Some(&target) = block_by_id.get(conn.target_block.value.as_str()) {
                 incoming
@@ -191,7 +230,13 @@ impl<'a> Index<'a> {
             ports,
             incoming,
             consumed,
+            parsed_types,
         }
+    }
+
+    /// [`parse_type`]`(text)`, parsed once per distinct `text` for the index's lifetime.
+    pub fn parse_type(&self, text: &str) -> Result<Rc<Type>, TypeError> {
+        self.parsed_types.parse(text)
     }
 
     /// Resolves a declared type name (for [`crate::types::is_assignable`]).
@@ -235,6 +280,7 @@ pub fn language_def(block: &Block) -> Option<&'static LanguageDef> {
 fn declared<'a>(
     ports: &'a Option<Vec<Port>>,
     defs: &'static [PortDef],
+    parsed_types: &ParsedTypes,
     out: &mut Vec<PortInfo<'a>>,
 ) {
     for port in ports.iter().flatten() {
@@ -243,7 +289,7 @@ fn declared<'a>(
         }
         out.push(PortInfo {
             name: &port.name.value,
-            ty: parse_type(&port.ty.text).ok(),
+            ty: parsed_types.parse(&port.ty.text).ok(),
             decl: Some(port),
             def: defs.iter().find(|d| d.name == port.name.value),
         });
@@ -252,7 +298,7 @@ fn declared<'a>(
         if !out.iter().any(|p| p.name == def.name) {
             out.push(PortInfo {
                 name: def.name,
-                ty: Some(def.ty.clone()),
+                ty: Some(Rc::new(def.ty.clone())),
                 decl: None,
                 def: Some(def),
             });
@@ -260,7 +306,7 @@ fn declared<'a>(
     }
 }
 
-fn block_ports(block: &Block) -> BlockPorts<'_> {
+fn block_ports<'a>(block: &'a Block, parsed_types: &ParsedTypes) -> BlockPorts<'a> {
     let mut ports = BlockPorts::default();
     let (input_defs, output_defs, open): (&'static [PortDef], &'static [PortDef], bool) =
         match &block.kind {
@@ -275,8 +321,13 @@ fn block_ports(block: &Block) -> BlockPorts<'_> {
             BlockKind::Plugin { .. } => (&[], &[], true),
             BlockKind::Hybrid { .. } | BlockKind::Ai { .. } => (&[], &[], false),
         };
-    declared(&block.inputs, input_defs, &mut ports.inputs);
-    declared(&block.outputs, output_defs, &mut ports.outputs);
+    declared(&block.inputs, input_defs, parsed_types, &mut ports.inputs);
+    declared(
+        &block.outputs,
+        output_defs,
+        parsed_types,
+        &mut ports.outputs,
+    );
     ports.open = open;
     ports
 }

@@ -52,7 +52,7 @@ fn check_port(
     check_extras(&port.extra, PORT_KEYS, out);
     // A plugin may declare its own types; until manifests exist its names are not checked.
     let parsed = if plugin {
-        crate::types::parse_type(&port.ty.text).ok()
+        index.parse_type(&port.ty.text).ok()
     } else {
         check_type(index, &port.ty, out)
     };
@@ -77,7 +77,8 @@ fn catalogue_ports(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
     for port in block.inputs.iter().flatten() {
         match def.input(&port.name.value) {
             Some(cat) => {
-                let ok = crate::types::parse_type(&port.ty.text)
+                let ok = index
+                    .parse_type(&port.ty.text)
                     .is_ok_and(|ty| crate::types::is_assignable(&ty, &cat.ty, &named));
                 if !ok {
                     out.push(d::catalog_port_type(
@@ -97,7 +98,8 @@ fn catalogue_ports(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
     for port in block.outputs.iter().flatten() {
         match def.output(&port.name.value) {
             Some(cat) => {
-                let ok = crate::types::parse_type(&port.ty.text)
+                let ok = index
+                    .parse_type(&port.ty.text)
                     .is_ok_and(|ty| crate::types::is_assignable(&cat.ty, &ty, &named));
                 if !ok {
                     out.push(d::catalog_port_type(
@@ -131,7 +133,8 @@ fn language_outputs(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
         {
             Some(special) => {
                 let named = |name: &str| index.named_type(name);
-                let ok = crate::types::parse_type(&port.ty.text)
+                let ok = index
+                    .parse_type(&port.ty.text)
                     .is_ok_and(|ty| crate::types::is_assignable(&special.ty, &ty, &named));
                 if !ok {
                     out.push(d::catalog_port_type(

@@ -1,15 +1,15 @@
 //! Workflow-level checks: named types, variables, the execution config's enumerations, known
 //! keys kept as `Extra` because their value did not fit, and duplicate ids.
 
-use std::collections::HashMap;
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use super::diagnostics as d;
 use super::Index;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Document, Extra, Span, Str, TypeRef};
-use crate::types::{
-    is_identifier, parse_type, type_problems, value_fits, Type, TypeProblem, SCALAR_TYPES,
-};
+use crate::types::{is_identifier, type_problems, value_fits, Type, TypeProblem, SCALAR_TYPES};
 
 const MODES: &[&str] = &["Sequential", "Parallel", "Streaming", "Reactive"];
 const LOGGING_LEVELS: &[&str] = &["Trace", "Debug", "Info", "Warn", "Error"];
@@ -90,8 +90,12 @@ pub(super) fn check_extras(extras: &[Extra], known: &[(&str, &str)], out: &mut V
 
 /// Parses and validates a written type: `invalid-type` when it does not parse or is malformed,
 /// `undeclared-type` for names not declared. Returns the type when it parses.
-pub(super) fn check_type(index: &Index, ty: &TypeRef, out: &mut Vec<Diagnostic>) -> Option<Type> {
-    let parsed = match parse_type(&ty.text) {
+pub(super) fn check_type(
+    index: &Index,
+    ty: &TypeRef,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Rc<Type>> {
+    let parsed = match index.parse_type(&ty.text) {
         Ok(parsed) => parsed,
         Err(error) => {
             out.push(d::invalid_type(ty, &error.message));
@@ -129,7 +133,7 @@ fn report_duplicates<'a>(
     make: fn(&Str, Span) -> Diagnostic,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
+    let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
     for name in names {
         match seen.get(name.value.as_str()) {
             Some(first) => out.push(make(name, *first)),

@@ -359,7 +359,7 @@ fn port_items(
     let _ = analysis;
     list.iter()
         .map(|port| {
-            let ty = port.ty.as_ref();
+            let ty = port.ty.as_deref();
             let compatible = match (ty, &wanted) {
                 (Some(from), Some(to)) => index.assignable(from, to),
                 _ => true,

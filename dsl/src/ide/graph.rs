@@ -110,7 +110,7 @@ pub fn graph(analysis: &Analysis) -> Graph {
                     .flatten()
                     .map(|p| GraphPort {
                         name: p.name.to_owned(),
-                        ty: p.ty.as_ref().map(Type::to_dsl),
+                        ty: p.ty.as_deref().map(Type::to_dsl),
                         span: p.decl.map(|d| d.span),
                     })
                     .collect()
@@ -170,7 +170,7 @@ fn connection_check(index: &Index, c: &crate::model::Connection) -> (Option<Type
     };
     let source = source_ports.output(&c.source_port.value);
     let target = target_ports.input(&c.target_port.value);
-    let ty = source.and_then(|p| p.ty.clone());
+    let ty = source.and_then(|p| p.ty.as_deref().cloned());
     if source.is_none() && !source_ports.open {
         return (
             ty,

@@ -34,6 +34,7 @@ pub use crate::convert::FileKind;
 use crate::diagnostic::Diagnostic;
 use crate::line_index::LineIndex;
 use crate::model::{Block, Document, Span};
+use crate::syntax::lower::{LowerCache, Lowered};
 use crate::syntax::{self, SyntaxTree};
 use crate::{check, json};
 
@@ -46,6 +47,8 @@ pub struct Analysis {
     line_index: LineIndex,
     document: Option<Document>,
     diagnostics: Vec<Diagnostic>,
+    /// The blocks lowered, for analysing the next edit incrementally (`.ab` files).
+    lower_cache: LowerCache,
 }
 
 impl Analysis {
@@ -66,6 +69,7 @@ impl Analysis {
                     line_index: LineIndex::new(text),
                     document,
                     diagnostics,
+                    lower_cache: LowerCache::default(),
                 }
             }
         }
@@ -73,10 +77,27 @@ impl Analysis {
 
     /// Analyses an already parsed (perhaps incrementally re-parsed) `.ab` tree.
     pub fn from_tree(tree: SyntaxTree) -> Analysis {
-        let text = tree.text();
-        let line_index = LineIndex::new(text);
-        let mut diagnostics = syntax::syntax_errors(&tree);
-        let (document, lowering) = syntax::lower::lower(&tree);
+        Analysis::analyze_tree(tree, None)
+    }
+
+    /// Analyses `tree`, an edit of the text `previous` analysed, reusing what the edit left
+    /// unchanged (the lowered blocks whose text is unchanged, see [`LowerCache`]).
+    ///
+    /// Architecture invariant: the result equals `Analysis::from_tree(tree)` (property-tested
+    /// in `dsl/tests/incremental.rs`).
+    pub fn from_tree_after(tree: SyntaxTree, previous: &Analysis) -> Analysis {
+        Analysis::analyze_tree(tree, Some(&previous.lower_cache))
+    }
+
+    fn analyze_tree(tree: SyntaxTree, previous: Option<&LowerCache>) -> Analysis {
+        let Lowered {
+            document,
+            diagnostics: lowering,
+            cache: lower_cache,
+            clean_blocks,
+            line_index,
+        } = syntax::lower::lower_incremental(&tree, previous);
+        let mut diagnostics = syntax::syntax_errors_except(&tree, &clean_blocks);
         // A line with a syntax error gets no other diagnostics: they would be cascades of the
         // syntax error, which says what is wrong (the rule `convert::analyze` follows).
         let broken_lines: HashSet<usize> = diagnostics
@@ -98,6 +119,7 @@ impl Analysis {
             line_index,
             document: Some(document),
             diagnostics,
+            lower_cache,
         }
     }
 

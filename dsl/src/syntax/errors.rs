@@ -4,6 +4,7 @@
 //! Every walk here is iterative (tree cursors and parent links), so deep nesting cannot
 //! overflow the stack.
 
+use rustc_hash::FxHashSet;
 use tree_sitter::Node;
 
 use super::{fenced_string_is_closed, line_col, string_is_closed, SyntaxTree};
@@ -27,6 +28,13 @@ const SYNTAX_ERROR: &str = "syntax-error";
 
 /// All syntax errors of a parsed text, one diagnostic per distinct error, sorted by position.
 pub fn syntax_errors(tree: &SyntaxTree) -> Vec<Diagnostic> {
+    syntax_errors_except(tree, &FxHashSet::default())
+}
+
+/// [`syntax_errors`], without walking into the `block` nodes starting at the bytes of `clean`,
+/// which the caller knows hold no syntax error (see [`is_clean`]).
+pub(crate) fn syntax_errors_except(tree: &SyntaxTree, clean: &FxHashSet<usize>) -> Vec<Diagnostic> {
+    let block_kind = super::language().id_for_node_kind("block", true);
     let mut diagnostics = Vec::new();
     // Where an unterminated fenced string starts: it swallows the rest of the file, so errors
     // after it are consequences, not news.
@@ -36,7 +44,9 @@ pub fn syntax_errors(tree: &SyntaxTree) -> Vec<Diagnostic> {
     loop {
         let node = cursor.node();
         let mut descend = true;
-        if node.is_missing() {
+        if node.kind_id() == block_kind && clean.contains(&node.start_byte()) {
+            descend = false;
+        } else if node.is_missing() {
             if in_error == 0 {
                 diagnostics.push(missing_node(tree, node));
             }
@@ -78,6 +88,44 @@ pub fn syntax_errors(tree: &SyntaxTree) -> Vec<Diagnostic> {
             if !cursor.goto_parent() {
                 return finish(diagnostics, swallowed_from);
             }
+        }
+    }
+}
+
+/// True when the subtree of `node` yields no syntax error: it has no `ERROR` or `MISSING`
+/// node and every string and fenced string in it is closed. For a `block`, that depends only
+/// on its text, so incremental lowering remembers it with the block.
+pub(crate) fn is_clean(tree: &SyntaxTree, node: Node<'_>) -> bool {
+    if node.has_error() {
+        return false;
+    }
+    let mut cursor = node.walk();
+    let mut depth = 0usize;
+    loop {
+        let current = cursor.node();
+        let closed = match current.kind() {
+            "string" => string_is_closed(tree.node_text(current)),
+            "fenced_string" => fenced_string_is_closed(tree.node_text(current)),
+            _ => true,
+        };
+        if !closed {
+            return false;
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if depth == 0 {
+                return true;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return true;
+            }
+            depth -= 1;
         }
     }
 }

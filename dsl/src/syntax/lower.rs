@@ -6,9 +6,14 @@
 //! functions, so both file kinds mean the same thing by every key.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+use std::sync::Arc;
 
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use tree_sitter::Node;
 
+use super::shift::Shift;
 use super::SyntaxTree;
 use crate::diagnostic::Diagnostic;
 use crate::json::read as jread;
@@ -20,29 +25,144 @@ use crate::types::{parse_type, Type};
 /// Lowers a parsed `.ab` file to the model, with the problems lowering found (not the syntax
 /// errors, which [`super::errors::syntax_errors`] reports).
 pub fn lower(tree: &SyntaxTree) -> (Document, Vec<Diagnostic>) {
+    let lowered = lower_with(tree, None, false);
+    (lowered.document, lowered.diagnostics)
+}
+
+/// What [`lower_incremental`] returns: the model, lowering's diagnostics, the cache the next
+/// lowering of an edit of this text reuses, and the line index lowering built.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The model.
+    pub document: Document,
+    /// The problems lowering found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The blocks lowered, by text, for the next edit.
+    pub cache: LowerCache,
+    /// The start bytes of the `block` nodes known to hold no syntax error (filled only when
+    /// a cache is kept), for [`super::syntax_errors_except`].
+    pub(crate) clean_blocks: FxHashSet<usize>,
+    /// The line index of the text (lowering places comments by line), for the caller to
+    /// reuse.
+    pub line_index: LineIndex,
+}
+
+/// Lowers `tree`, reusing the blocks of `previous` (the cache of an earlier lowering) whose
+/// text is unchanged; see [`LowerCache`].
+///
+/// Architecture invariant: the result equals [`lower`]`(tree)`, spans and diagnostics
+/// included, whatever `previous` holds (property-tested in `dsl/tests/incremental.rs`).
+pub fn lower_incremental(tree: &SyntaxTree, previous: Option<&LowerCache>) -> Lowered {
+    lower_with(tree, previous, true)
+}
+
+fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> Lowered {
+    let mut doc_runs = FxHashMap::default();
+    scan_doc_runs(tree.root(), &mut doc_runs);
     let mut lowerer = Lowerer {
+        tree,
         text: tree.text(),
         diagnostics: Vec::new(),
         statements: Vec::new(),
-        doc_runs: doc_runs(tree),
+        doc_runs,
+        previous,
+        next: keep.then(LowerCache::default),
+        clean_blocks: FxHashSet::default(),
+        block_comments: BlockComments::default(),
     };
     let mut document = lowerer.lower_file(tree.root());
     let Lowerer {
         mut diagnostics,
         statements,
+        next,
+        clean_blocks,
+        block_comments,
         ..
     } = lowerer;
-    document.trivia = attach_comments(tree, &statements, &mut diagnostics);
-    (document, diagnostics)
+    let line_index = LineIndex::new(tree.text());
+    document.trivia = attach_comments(
+        tree,
+        &line_index,
+        &statements,
+        &block_comments,
+        &mut diagnostics,
+    );
+    Lowered {
+        document,
+        diagnostics,
+        cache: next.unwrap_or_default(),
+        clean_blocks,
+        line_index,
+    }
+}
+
+/// The blocks of one lowering, kept so that lowering an edit of the text lowers only the
+/// blocks whose text changed.
+///
+/// A block's lowering (its model, diagnostics, comment anchors, the connections written on
+/// its inputs and the comments inside it) depends only on its key text: from the first `///`
+/// line documenting it (or its first byte) to its last byte, plus its block number, which
+/// only the comment anchors hold and which are renumbered on reuse. So a block whose key
+/// text is unchanged is reused, its spans moved by the distance it moved. Blocks whose tree
+/// has errors are always lowered again: tree-sitter's error recovery may depend on more than
+/// their text. Everything that crosses blocks (derived connection types and ids,
+/// `connection_order`, duplicate ids, comments outside blocks and comment attachment) is
+/// recomputed from the reused parts.
+#[derive(Clone, Debug, Default)]
+pub struct LowerCache {
+    blocks: FxHashMap<u64, Arc<BlockEntry>>,
+}
+
+impl LowerCache {
+    /// The number of blocks held.
+    pub fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// True when no block is held.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// The entry for `key` (the key text), here.
+    fn get(&self, hash: u64, key: &str) -> Option<&Arc<BlockEntry>> {
+        self.blocks.get(&hash).filter(|entry| &*entry.text == key)
+    }
+}
+
+/// What lowering one block produced, with spans as of when it was lowered.
+#[derive(Debug)]
+struct BlockEntry {
+    /// The key text.
+    text: Box<str>,
+    /// Where the key text started.
+    start: usize,
+    /// The block number it was lowered as.
+    index: usize,
+    /// True when the block has no syntax error ([`super::errors::is_clean`]).
+    clean: bool,
+    block: Option<Block>,
+    diagnostics: Vec<Diagnostic>,
+    statements: Vec<Statement>,
+    connections: Vec<WrittenConnection>,
+    /// The comments in the block's subtree, as [`collect_comments`] of the block finds them.
+    comments: Vec<CommentNode>,
+}
+
+fn text_hash(text: &str) -> u64 {
+    let mut hasher = FxHasher::default();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Where a statement sits, for attaching comments (see "Comment anchors" in
-/// `docs/architecture.md`).
+/// `docs/architecture.md`). Anchors are shared strings: reusing a cached block copies its
+/// statements, usually with the same anchors.
 #[derive(Clone, Debug)]
 struct Statement {
-    anchor: String,
+    anchor: Arc<str>,
     /// The container's anchor (`""` for the file).
-    container: String,
+    container: Arc<str>,
     start: usize,
     end: usize,
     /// For blocks, sections and the workflow: the byte after `{` and the byte of `}`.
@@ -52,12 +172,24 @@ struct Statement {
 }
 
 struct Lowerer<'a> {
+    tree: &'a SyntaxTree,
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
     statements: Vec<Statement>,
     /// The `///` lines right before each item (after its previous sibling; plain comments
-    /// between them do not break the run), by the item's start byte.
-    doc_runs: HashMap<usize, Vec<Span>>,
+    /// between them do not break the run), by the item's start byte. Holds the runs outside
+    /// blocks from the start, and a block's runs once [`Lowerer::lower_block`] scanned it
+    /// (see [`scan_doc_runs`]).
+    doc_runs: FxHashMap<usize, Vec<Span>>,
+    /// The cache of an earlier lowering to reuse blocks from.
+    previous: Option<&'a LowerCache>,
+    /// The cache this lowering fills, when asked for.
+    next: Option<LowerCache>,
+    /// The start bytes of blocks without syntax errors (see [`Lowered`]).
+    clean_blocks: FxHashSet<usize>,
+    /// The comments of the blocks that went through the cache (filled only when a cache is
+    /// kept), so that collecting the file's comments skips their subtrees.
+    block_comments: BlockComments,
 }
 
 fn span_of(node: Node) -> Span {
@@ -152,8 +284,8 @@ impl<'a> Lowerer<'a> {
             (open, close)
         });
         self.statements.push(Statement {
-            anchor,
-            container: container.to_string(),
+            anchor: anchor.into(),
+            container: container.into(),
             start: node.start_byte(),
             end: node.end_byte(),
             body,
@@ -561,7 +693,7 @@ impl<'a> Lowerer<'a> {
             ..Document::default()
         };
         let mut workflow_seen: Option<Span> = None;
-        let mut seen_fields: HashMap<String, Span> = HashMap::new();
+        let mut seen_fields: FxHashMap<String, Span> = FxHashMap::default();
         for node in children(root) {
             match node.kind() {
                 "field" => {
@@ -631,7 +763,7 @@ impl<'a> Lowerer<'a> {
     /// hold both, so the workflow does not convert until one is renamed.
     fn unique_key(
         &mut self,
-        seen: &mut HashMap<String, Span>,
+        seen: &mut FxHashMap<String, Span>,
         name: &Str,
         what: &str,
         code: &'static str,
@@ -654,7 +786,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn first_time(&mut self, seen: &mut HashMap<String, Span>, key: &Str) -> bool {
+    fn first_time(&mut self, seen: &mut FxHashMap<String, Span>, key: &Str) -> bool {
         if let Some(first) = seen.get(&key.value) {
             self.diagnostics.push(
                 Diagnostic::error(
@@ -698,14 +830,16 @@ impl<'a> Lowerer<'a> {
         let body = field(node, "body");
         self.statement("workflow".into(), "", node, body, doc);
         let Some(body) = body else { return workflow };
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: FxHashMap<String, Span> = FxHashMap::default();
         let mut connection_order: Option<Vec<Str>> = None;
         let mut pending = PendingConnections::default();
-        let mut blocks: Vec<Block> = Vec::new();
+        let items = children(body);
+        // Most items of a large workflow are blocks: growing this vector would copy them.
+        let mut blocks: Vec<Block> = Vec::with_capacity(items.len());
         let mut types: Vec<TypeDecl> = Vec::new();
         let mut variables: Vec<Variable> = Vec::new();
         let mut keys = WorkflowKeys::default();
-        for item in children(body) {
+        for item in items {
             match item.kind() {
                 "field" => {
                     let (Some(key), Some(value)) = (field(item, "key"), field(item, "value"))
@@ -793,7 +927,7 @@ impl<'a> Lowerer<'a> {
                 }
                 "section" => self.lower_workflow_section(item, &mut workflow, &mut seen),
                 "block" => {
-                    if let Some(block) = self.lower_block(item, blocks.len(), &mut pending) {
+                    if let Some(block) = self.lower_block_cached(item, blocks.len(), &mut pending) {
                         self.unique_key(&mut keys.blocks, &block.id, "block", "duplicate-block");
                         blocks.push(block);
                     }
@@ -885,7 +1019,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         node: Node,
         workflow: &mut Workflow,
-        seen: &mut HashMap<String, Span>,
+        seen: &mut FxHashMap<String, Span>,
     ) {
         let Some(name_node) = field(node, "name") else {
             return;
@@ -1080,7 +1214,7 @@ impl<'a> Lowerer<'a> {
         mut entry: impl FnMut(&mut Self, &Str, Node<'t>, Node<'t>) -> bool,
         mut nested: impl FnMut(&mut Self, &Str, Node<'t>, Node<'t>, &str) -> bool,
     ) {
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: FxHashMap<String, Span> = FxHashMap::default();
         for item in children(body) {
             match item.kind() {
                 "field" => {
@@ -1181,12 +1315,136 @@ impl<'a> Lowerer<'a> {
 
     // ---- blocks -----------------------------------------------------------------------
 
+    /// Lowers a block, or reuses its earlier lowering (see [`LowerCache`]).
+    fn lower_block_cached(
+        &mut self,
+        node: Node,
+        index: usize,
+        pending: &mut PendingConnections,
+    ) -> Option<Block> {
+        if self.next.is_none() || node.has_error() {
+            return self.lower_block(node, index, pending);
+        }
+        let start = self
+            .doc_runs
+            .get(&node.start_byte())
+            .and_then(|run| run.first())
+            .map_or(node.start_byte(), |doc| doc.start.min(node.start_byte()));
+        let key = &self.text[start..node.end_byte()];
+        let hash = text_hash(key);
+        let found = self
+            .next
+            .as_ref()
+            .and_then(|next| next.get(hash, key))
+            .or_else(|| self.previous.and_then(|previous| previous.get(hash, key)))
+            .cloned();
+        if let Some(entry) = found {
+            let delta = start as isize - entry.start as isize;
+            self.reuse(&entry, index, delta, pending);
+            self.block_comments.insert(
+                node.start_byte(),
+                entry.comments.iter().map(|comment| {
+                    let mut comment = comment.clone();
+                    comment.shift(delta);
+                    comment
+                }),
+            );
+            // Strings closing depends on the text alone; `has_error` is checked again because
+            // the same text can parse differently in a different context.
+            if entry.clean && !node.has_error() {
+                self.clean_blocks.insert(node.start_byte());
+            }
+            let mut block = entry.block.clone();
+            block.shift(delta);
+            if let Some(next) = &mut self.next {
+                next.blocks.entry(hash).or_insert(entry);
+            }
+            return block;
+        }
+        let (n_diagnostics, n_statements, n_connections) = (
+            self.diagnostics.len(),
+            self.statements.len(),
+            pending.on_ports.len(),
+        );
+        let block = self.lower_block(node, index, pending);
+        let clean = super::errors::is_clean(self.tree, node);
+        if clean {
+            self.clean_blocks.insert(node.start_byte());
+        }
+        let comments = collect_comments(node, &BlockComments::default());
+        self.block_comments
+            .insert(node.start_byte(), comments.iter().cloned());
+        let entry = BlockEntry {
+            text: key.into(),
+            start,
+            index,
+            clean,
+            block: block.clone(),
+            diagnostics: self.diagnostics[n_diagnostics..].to_vec(),
+            statements: self.statements[n_statements..].to_vec(),
+            connections: pending.on_ports[n_connections..].to_vec(),
+            comments,
+        };
+        if let Some(next) = &mut self.next {
+            next.blocks.entry(hash).or_insert_with(|| Arc::new(entry));
+        }
+        block
+    }
+
+    /// Replays a cached block's diagnostics, comment anchors and connections, moved by
+    /// `delta` and renumbered as block number `index`.
+    fn reuse(
+        &mut self,
+        entry: &BlockEntry,
+        index: usize,
+        delta: isize,
+        pending: &mut PendingConnections,
+    ) {
+        for diagnostic in &entry.diagnostics {
+            let mut diagnostic = diagnostic.clone();
+            diagnostic.shift(delta);
+            self.diagnostics.push(diagnostic);
+        }
+        // The anchors of a block number `n` start with `block.{n}`.
+        let prefixes = (index != entry.index)
+            .then(|| (format!("block.{}", entry.index), format!("block.{index}")));
+        let renumber = |anchor: &Arc<str>| match &prefixes {
+            Some((old, new)) => match anchor.strip_prefix(old.as_str()) {
+                Some(rest) => format!("{new}{rest}").into(),
+                None => Arc::clone(anchor),
+            },
+            None => Arc::clone(anchor),
+        };
+        for statement in &entry.statements {
+            let shift = |offset: usize| offset.saturating_add_signed(delta);
+            self.statements.push(Statement {
+                anchor: renumber(&statement.anchor),
+                container: renumber(&statement.container),
+                start: shift(statement.start),
+                end: shift(statement.end),
+                body: statement
+                    .body
+                    .map(|(open, close)| (shift(open), shift(close))),
+                doc: statement.doc.map(|mut doc| {
+                    doc.shift(delta);
+                    doc
+                }),
+            });
+        }
+        for written in &entry.connections {
+            let mut written = written.clone();
+            written.connection.shift(delta);
+            pending.on_ports.push(written);
+        }
+    }
+
     fn lower_block(
         &mut self,
         node: Node,
         index: usize,
         pending: &mut PendingConnections,
     ) -> Option<Block> {
+        scan_doc_runs(node, &mut self.doc_runs);
         let id = self.name(field(node, "id")?);
         let kind_node = field(node, "kind")?;
         let mut kind = self.block_kind(kind_node)?;
@@ -1207,13 +1465,13 @@ impl<'a> Lowerer<'a> {
             extra: Vec::new(),
         };
         let Some(body) = body else { return Some(block) };
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: FxHashMap<String, Span> = FxHashMap::default();
         let mut inputs = Vec::new();
         let mut outputs = Vec::new();
         let mut properties: Vec<Property> = Vec::new();
         let mut params: Vec<Parameter> = Vec::new();
         let mut placeholders: Vec<Placeholder> = Vec::new();
-        let mut placeholder_names: HashMap<String, Span> = HashMap::new();
+        let mut placeholder_names: FxHashMap<String, Span> = FxHashMap::default();
         let mut template_source: Option<(Str, Span)> = None;
         let mut extras: Vec<Member> = Vec::new();
         for item in children(body) {
@@ -1936,6 +2194,7 @@ struct CallArguments<'t> {
     extra: Vec<Node<'t>>,
 }
 
+#[derive(Clone, Debug)]
 struct WrittenConnection {
     connection: Connection,
     id_written: bool,
@@ -1945,9 +2204,9 @@ struct WrittenConnection {
 /// Names a workflow holds as JSON object keys, with where each was first declared.
 #[derive(Default)]
 struct WorkflowKeys {
-    blocks: HashMap<String, Span>,
-    types: HashMap<String, Span>,
-    variables: HashMap<String, Span>,
+    blocks: FxHashMap<String, Span>,
+    types: FxHashMap<String, Span>,
+    variables: FxHashMap<String, Span>,
 }
 
 /// Connections in text order: those written on inputs, then `connect` statements.
@@ -2046,13 +2305,15 @@ pub fn decode_escapes(raw: &str) -> Result<String, (usize, String)> {
 
 // ---- comments ---------------------------------------------------------------------------
 
-/// Node kind ids the whole-tree walks compare (`Node::kind` costs a `strlen` per call).
+/// Node kind ids the tree walks compare (`Node::kind` costs a `strlen` per call).
 struct KindIds {
     comment: u16,
     doc_comment: u16,
     fenced_string: u16,
+    block: u16,
     bodies: [u16; 3],
-    /// Nodes whose children are items that take doc comments, and the nodes leading to them.
+    /// Nodes whose children are items that take doc comments, and the nodes leading to them,
+    /// blocks excepted (see [`scan_doc_runs`]).
     documented: [u16; 4],
 }
 
@@ -2065,25 +2326,28 @@ fn kind_ids() -> &'static KindIds {
             comment: id("comment"),
             doc_comment: id("doc_comment"),
             fenced_string: id("fenced_string"),
+            block: id("block"),
             bodies: [id("workflow_body"), id("block_body"), id("section_body")],
             documented: [
                 id("source_file"),
                 id("workflow"),
                 id("workflow_body"),
-                id("block"),
+                id("block_body"),
             ],
         }
     })
 }
 
-/// Finds the run of doc comments before each item. Items that take a description (the
-/// workflow, blocks, ports, variables, parameters) are children of the file, the workflow body
-/// and block bodies, so only those are scanned.
-fn doc_runs(tree: &SyntaxTree) -> HashMap<usize, Vec<Span>> {
+/// Adds to `runs` the run of doc comments before each item among the children of `node` and
+/// of the nodes below it that hold items. Items that take a description (the workflow, blocks,
+/// ports, variables, parameters) are children of the file, the workflow body and block bodies,
+/// so only those are scanned.
+///
+/// The scan does not enter blocks below `node`: lowering scans a block when it lowers it (and
+/// not when it reuses it), so an edit scans the top level and the changed blocks only.
+fn scan_doc_runs(node: Node, runs: &mut FxHashMap<usize, Vec<Span>>) {
     let ids = kind_ids();
-    let block_body = ids.bodies[1];
-    let mut runs = HashMap::new();
-    let mut stack = vec![tree.root()];
+    let mut stack = vec![node];
     while let Some(node) = stack.pop() {
         let mut cursor = node.walk();
         let mut run: Vec<Span> = Vec::new();
@@ -2095,31 +2359,69 @@ fn doc_runs(tree: &SyntaxTree) -> HashMap<usize, Vec<Span>> {
                 if !run.is_empty() {
                     runs.insert(child.start_byte(), std::mem::take(&mut run));
                 }
-                if ids.documented.contains(&kind) || kind == block_body {
+                if ids.documented.contains(&kind) {
                     stack.push(child);
                 }
             }
         }
     }
-    runs
 }
 
 /// A comment of the text and the body (`{ ... }`) it sits in.
+#[derive(Clone, Debug)]
 struct CommentNode {
     span: Span,
     is_doc: bool,
-    /// The start byte of the innermost workflow, block or section body holding it.
+    /// The start byte of the innermost workflow, block or section body holding it, below the
+    /// node [`collect_comments`] walked; `None` for a comment in no body below that node (in
+    /// the body holding the node, or at the top level of the file when it is the root).
     body: Option<usize>,
+}
+
+impl Shift for CommentNode {
+    fn shift(&mut self, delta: isize) {
+        self.span.shift(delta);
+        if let Some(body) = &mut self.body {
+            *body = body.saturating_add_signed(delta);
+        }
+    }
+}
+
+/// The comments of blocks whose subtrees were already walked (lowered) or whose comments are
+/// known from the [`LowerCache`], by the block's start byte.
+#[derive(Debug, Default)]
+struct BlockComments {
+    /// The range of [`BlockComments::comments`] holding each block's comments.
+    by_block: FxHashMap<usize, Range<usize>>,
+    /// Every block's comments, block after block, as [`collect_comments`] of the block finds
+    /// them.
+    comments: Vec<CommentNode>,
+}
+
+impl BlockComments {
+    /// Records the comments of the block starting at `start`.
+    fn insert(&mut self, start: usize, comments: impl IntoIterator<Item = CommentNode>) {
+        let from = self.comments.len();
+        self.comments.extend(comments);
+        self.by_block.insert(start, from..self.comments.len());
+    }
+
+    /// The comments of the block starting at `start`, when known.
+    fn get(&self, start: usize) -> Option<&[CommentNode]> {
+        let range = self.by_block.get(&start)?;
+        Some(&self.comments[range.clone()])
+    }
 }
 
 /// Attaches every plain comment (and every `///` line no item took) to a statement anchor.
 fn attach_comments(
     tree: &SyntaxTree,
+    lines: &LineIndex,
     statements: &[Statement],
+    blocks: &BlockComments,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Trivia {
     let text = tree.text();
-    let lines = LineIndex::new(text);
     let line_of = |offset: usize| lines.line_of(offset);
     // The doc runs items took as descriptions: disjoint, sorted by start.
     let mut doc_runs: Vec<Span> = statements.iter().filter_map(|s| s.doc).collect();
@@ -2129,8 +2431,8 @@ fn attach_comments(
         after > 0 && span.end <= doc_runs[after - 1].end
     };
     // Containers by their body's start byte; statements by container, in text order.
-    let mut containers: HashMap<usize, usize> = HashMap::new();
-    let mut siblings: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut containers: FxHashMap<usize, usize> = FxHashMap::default();
+    let mut siblings: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (i, statement) in statements.iter().enumerate() {
         if let Some((open, _)) = statement.body {
             containers.insert(open.saturating_sub(1), i);
@@ -2141,7 +2443,7 @@ fn attach_comments(
         list.sort_by_key(|&i| statements[i].start);
     }
     let mut trivia = Trivia::default();
-    for comment in collect_comments(tree) {
+    for comment in collect_comments(tree.root(), blocks) {
         let span = comment.span;
         if comment.is_doc && claimed(span) {
             continue;
@@ -2158,7 +2460,7 @@ fn attach_comments(
             .body
             .and_then(|start| containers.get(&start))
             .map(|&i| &statements[i]);
-        let container = owner.map_or("", |s| s.anchor.as_str());
+        let container = owner.map_or("", |s| &*s.anchor);
         let empty = Vec::new();
         let list = siblings.get(container).unwrap_or(&empty);
         // Statements of the container before and after the comment.
@@ -2219,11 +2521,13 @@ fn container_end_anchor(container: &str) -> String {
     }
 }
 
-/// Every `comment` and `doc_comment` node in text order, with the body it sits in.
-fn collect_comments(tree: &SyntaxTree) -> Vec<CommentNode> {
+/// Every `comment` and `doc_comment` node in the subtree of `root`, in text order, with the
+/// body it sits in. The subtrees of the blocks in `known` are not walked: their comments are
+/// taken from there.
+fn collect_comments(root: Node, known: &BlockComments) -> Vec<CommentNode> {
     let ids = kind_ids();
     let mut out = Vec::new();
-    let mut cursor = tree.root().walk();
+    let mut cursor = root.walk();
     // The bodies enclosing the cursor, with their depth.
     let mut bodies: Vec<(usize, usize)> = Vec::new();
     let mut depth = 0usize;
@@ -2234,27 +2538,41 @@ fn collect_comments(tree: &SyntaxTree) -> Vec<CommentNode> {
             bodies.pop();
         }
         let kind = node.kind_id();
-        if kind == ids.comment || kind == ids.doc_comment {
+        let enclosing = bodies.last().map(|&(_, start)| start);
+        let block_comments = (kind == ids.block)
+            .then(|| known.get(node.start_byte()))
+            .flatten();
+        if let Some(comments) = block_comments {
+            out.extend(comments.iter().map(|comment| CommentNode {
+                body: comment.body.or(enclosing),
+                ..comment.clone()
+            }));
+        } else if kind == ids.comment || kind == ids.doc_comment {
             out.push(CommentNode {
                 span: span_of(node),
                 is_doc: kind == ids.doc_comment,
-                body: bodies.last().map(|&(_, start)| start),
+                body: enclosing,
             });
         } else if ids.bodies.contains(&kind) {
             bodies.push((depth, node.start_byte()));
         }
-        // Tokens have no children; fenced strings hold no comments.
-        if kind != ids.fenced_string && node.child_count() > 0 && cursor.goto_first_child() {
+        // Tokens have no children; fenced strings hold no comments; known blocks are done.
+        if block_comments.is_none()
+            && kind != ids.fenced_string
+            && node.child_count() > 0
+            && cursor.goto_first_child()
+        {
             depth += 1;
             continue;
         }
         loop {
+            if depth == 0 {
+                return out;
+            }
             if cursor.goto_next_sibling() {
                 break;
             }
-            if !cursor.goto_parent() {
-                return out;
-            }
+            cursor.goto_parent();
             depth -= 1;
         }
     }

@@ -11,8 +11,10 @@
 
 mod errors;
 pub mod lower;
+mod shift;
 
 pub use errors::syntax_errors;
+pub(crate) use errors::syntax_errors_except;
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -97,7 +99,7 @@ impl SyntaxTree {
         let start_byte = floor_char_boundary(&self.text, start_byte.min(len));
         let old_end_byte = ceil_char_boundary(&self.text, old_end_byte.clamp(start_byte, len));
         let start_position = point_at(&self.text, start_byte);
-        let old_end_position = point_at(&self.text, old_end_byte);
+        let old_end_position = advance_point(start_position, &self.text[start_byte..old_end_byte]);
         let new_end_byte = start_byte + new_text.len();
         let new_end_position = advance_point(start_position, new_text);
         self.tree.edit(&InputEdit {
@@ -227,20 +229,17 @@ fn ceil_char_boundary(text: &str, mut byte: usize) -> usize {
 /// The tree-sitter point (0-based row, byte column) of a byte offset.
 fn point_at(text: &str, byte: usize) -> Point {
     let before = &text.as_bytes()[..byte.min(text.len())];
-    let row = before.iter().filter(|&&b| b == b'\n').count();
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let row = memchr::memchr_iter(b'\n', before).count();
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
     Point::new(row, before.len() - line_start)
 }
 
 /// The point reached from `start` after the text `inserted`.
 fn advance_point(start: Point, inserted: &str) -> Point {
-    match inserted.as_bytes().iter().rposition(|&b| b == b'\n') {
+    match memchr::memrchr(b'\n', inserted.as_bytes()) {
         None => Point::new(start.row, start.column + inserted.len()),
         Some(last) => {
-            let newlines = inserted.bytes().filter(|&b| b == b'\n').count();
+            let newlines = memchr::memchr_iter(b'\n', inserted.as_bytes()).count();
             Point::new(start.row + newlines, inserted.len() - last - 1)
         }
     }

@@ -1,0 +1,102 @@
+//! The keystroke path on a generated 5,000-block workflow (~1 MB): open (parse, lower, check)
+//! once, then type one character into a block in the middle of the file and re-analyse.
+//!
+//! `cargo bench -p agentblocks-dsl --bench keystroke` prints wall-clock medians. For
+//! load-independent figures, run the bench binary under callgrind with collection limited to
+//! the re-analysis (`KEYSTROKE_ONCE=1` runs one edit and exits):
+//!
+//! ```text
+//! KEYSTROKE_ONCE=1 valgrind --tool=callgrind --collect-atstart=no \
+//!   --toggle-collect='keystroke::reanalyse' target/release/deps/keystroke-*
+//! ```
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use agentblocks_dsl::ide::Analysis;
+use agentblocks_dsl::syntax::{self, SyntaxTree};
+
+/// The same generator as the server's latency benchmark: a chain of Python and visual blocks.
+fn generated_workflow(n: usize) -> String {
+    let mut text = String::from("workflow \"Generated\" {\n  var limit: Integer = 10\n\n");
+    text.push_str("  block b0 = find_files \"Find\" at (0, 0) {\n    directory = \"./src\"\n    patterns = [\"*.rs\", \"*.toml\"]\n    out files: List[Path]\n  }\n");
+    for i in 1..n {
+        let prev = i - 1;
+        if i % 2 == 0 {
+            text.push_str(&format!(
+                "\n  block b{i} = python \"Step {i}\" at ({}, {}) {{\n    in files: List[Path] <- b{prev}.files\n    optional in limit: Integer = 10\n    out files: List[Path]\n    code ```\n      files = [f for f in files if f.suffix == \".rs\"][:limit]\n      ```\n  }}\n",
+                i * 10,
+                i * 20
+            ));
+        } else {
+            text.push_str(&format!(
+                "\n  block b{i} = filter_content \"Filter {i}\" at ({}, {}) {{\n    pattern = \"fn main\"\n    in files: List[Path] <- b{prev}.files\n    out files: List[Path]\n  }}\n",
+                i * 10,
+                i * 20
+            ));
+        }
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Applies one edit to the tree and analyses the result, reusing `previous`.
+#[inline(never)]
+fn reanalyse(previous: &Analysis, edit: (usize, usize, &str)) -> Analysis {
+    let mut tree: SyntaxTree = match previous.tree() {
+        Some(tree) => tree.clone(),
+        None => syntax::parse(previous.text()),
+    };
+    tree.edit(edit.0, edit.1, edit.2);
+    Analysis::from_tree_after(tree, previous)
+}
+
+/// Analyses the text from scratch.
+#[inline(never)]
+fn analyse_fresh(text: &str) -> Analysis {
+    Analysis::from_tree(syntax::parse(text))
+}
+
+fn median(mut samples: Vec<Duration>) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1e3
+}
+
+fn main() {
+    let text = generated_workflow(5_000);
+    // In the middle of the file, inside the `pattern = "fn main"` of a filter block.
+    let middle = text.len() / 2;
+    let at = middle
+        + text[middle..]
+            .find("\"fn main\"")
+            .expect("a filter block after the middle")
+        + 3;
+    let opened = analyse_fresh(&text);
+    let insert = (at, at, "x");
+    let delete = (at, at + 1, "");
+    if std::env::var_os("KEYSTROKE_ONCE").is_some() {
+        let edited = reanalyse(&opened, insert);
+        black_box(edited.diagnostics().len());
+        return;
+    }
+    let mut fresh = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        black_box(analyse_fresh(&text));
+        fresh.push(started.elapsed());
+    }
+    let mut incremental = Vec::new();
+    let mut current = opened;
+    for i in 0..20 {
+        let edit = if i % 2 == 0 { insert } else { delete };
+        let started = Instant::now();
+        current = reanalyse(&current, edit);
+        incremental.push(started.elapsed());
+    }
+    println!(
+        "5,000 blocks ({} KB): fresh analysis median {:.2} ms; one-character edit re-analysis median {:.2} ms",
+        text.len() / 1024,
+        median(fresh),
+        median(incremental)
+    );
+}
