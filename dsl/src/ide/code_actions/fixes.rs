@@ -199,8 +199,9 @@ fn declare_port(
             return None;
         }
     }
-    let ty = other.unwrap_or_else(|| Type::Named("Any".to_owned()));
-    let new = port(name, &ty);
+    let any = Type::Named("Any".to_owned());
+    let ty = other.as_deref().unwrap_or(&any);
+    let new = port(name, ty);
     let (word, part, key) = match direction {
         Direction::In => ("input", BlockPart::Inputs, "inputs"),
         Direction::Out => ("output", BlockPart::Outputs, "outputs"),
