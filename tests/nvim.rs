@@ -181,3 +181,97 @@ fn neovim_runs_a_workflow_through_execute_command() {
     let hover = result(&report, "hover").to_string();
     assert!(hover.contains("last value"), "{hover}");
 }
+
+/// The answer to the request `method` sent with `--request`.
+fn answer<'a>(report: &'a Value, method: &str) -> &'a Value {
+    report["requests"]
+        .as_array()
+        .and_then(|r| r.iter().find(|q| q["method"] == method))
+        .map(|q| &q["result"])
+        .unwrap_or(&Value::Null)
+}
+
+/// The rest of the features, from Neovim's client: references, highlights, folding, selection
+/// ranges, semantic tokens, inlay hints, workspace symbols, range formatting, the custom
+/// `agentblocks/graph` and `agentblocks/moveBlock`, and a quick fix.
+#[test]
+fn neovim_gets_every_other_feature() {
+    if !nvim_available() {
+        eprintln!("skipped: `nvim` is not installed (.ci/run installs it)");
+        return;
+    }
+    let whole =
+        r#""range": {"start": {"line": 0, "character": 0}, "end": {"line": 30, "character": 0}}"#;
+    let inlay =
+        format!(r#"textDocument/inlayHint={{"textDocument": {{"uri": "%URI%"}}, {whole}}}"#);
+    let range_formatting = format!(
+        r#"textDocument/rangeFormatting={{"textDocument": {{"uri": "%URI%"}}, {whole}, "options": {{"tabSize": 2, "insertSpaces": true}}}}"#
+    );
+    let report = probe(
+        "flow.ab",
+        FLOW,
+        &[
+            "--references",
+            "4:10",
+            "--request",
+            "textDocument/documentHighlight@4:10",
+            "--request",
+            "textDocument/foldingRange",
+            "--request",
+            r#"textDocument/selectionRange={"textDocument": {"uri": "%URI%"}, "positions": [{"line": 9, "character": 30}]}"#,
+            "--request",
+            "textDocument/semanticTokens/full",
+            "--request",
+            &inlay,
+            "--request",
+            r#"workspace/symbol={"query": "filt"}"#,
+            "--request",
+            &range_formatting,
+            "--request",
+            r#"agentblocks/graph={"textDocument": {"uri": "%URI%"}}"#,
+            "--request",
+            r#"agentblocks/moveBlock={"textDocument": {"uri": "%URI%"}, "block": "find", "x": 5, "y": 6}"#,
+        ],
+    );
+    assert_eq!(report["ok"], true, "{report}");
+    // `find` is declared once and used once (`find.files`).
+    let references = result(&report, "references");
+    assert_eq!(references.as_array().map(Vec::len), Some(2), "{references}");
+    let highlights = answer(&report, "textDocument/documentHighlight");
+    assert_eq!(highlights.as_array().map(Vec::len), Some(2), "{highlights}");
+    let folds = answer(&report, "textDocument/foldingRange");
+    assert!(folds.as_array().is_some_and(|f| f.len() >= 3), "{folds}");
+    let selection = &answer(&report, "textDocument/selectionRange")[0];
+    assert!(selection["parent"]["range"].is_object(), "{selection}");
+    let tokens = &answer(&report, "textDocument/semanticTokens/full")["data"];
+    assert!(
+        tokens.as_array().is_some_and(|d| d.len() >= 5 * 10),
+        "{tokens}"
+    );
+    // `in marker: String` takes the variable `marker`.
+    let hints = answer(&report, "textDocument/inlayHint").to_string();
+    assert!(hints.contains("marker"), "{hints}");
+    let symbols = answer(&report, "workspace/symbol").to_string();
+    assert!(symbols.contains("filter"), "{symbols}");
+    assert_eq!(
+        answer(&report, "textDocument/rangeFormatting"),
+        &serde_json::json!([]),
+        "{report}"
+    );
+    let graph = answer(&report, "agentblocks/graph");
+    assert_eq!(graph["blocks"].as_array().map(Vec::len), Some(2), "{graph}");
+    assert_eq!(
+        graph["connections"].as_array().map(Vec::len),
+        Some(1),
+        "{graph}"
+    );
+    let moved = answer(&report, "agentblocks/moveBlock").to_string();
+    assert!(moved.contains("at (5, 6)"), "{moved}");
+
+    // A quick fix for a misspelt block type.
+    let typo = FLOW.replace("= find_files", "= find_fils");
+    let report = probe("typo.ab", &typo, &["--codeaction", "4:20"]);
+    assert_eq!(report["ok"], true, "{report}");
+    let actions = result(&report, "codeaction").to_string();
+    assert!(actions.contains("change to `find_files`"), "{actions}");
+}

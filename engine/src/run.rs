@@ -398,6 +398,13 @@ pub async fn run_plan(
                         }
                     }
                     Err(failure) => {
+                        if failure.kind == ErrorKind::Cancelled && stop_reason.is_none() && cancel.is_cancelled() {
+                            // The run's cancellation reached the block (its token is a child
+                            // of the run's) before this loop saw it: the run was cancelled.
+                            stop_reason = Some("the run was cancelled".to_string());
+                            status = RunStatus::Cancelled;
+                            stop_token.cancel();
+                        }
                         state[i] = State::Failed;
                         let error = block_error(&plan, block, &failure);
                         reports.insert(i, report(block, BlockStatus::Failed, &[], outcome.duration, outcome.attempts, Some(error), outcome.log));
