@@ -13,7 +13,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use agentblocks_dsl::ide::Analysis;
+use agentblocks_dsl::ide::{completion, hover, Analysis};
 use agentblocks_dsl::syntax::{self, SyntaxTree};
 
 /// The same generator as the server's latency benchmark: a chain of Python and visual blocks.
@@ -99,4 +99,23 @@ fn main() {
         median(fresh),
         median(incremental)
     );
+    // Requests on the analysis: completion after `b2500.` and hover on that port.
+    let dot = text.find("<- b2500.files").expect("the connection") + "<- b2500.".len();
+    for (name, request) in [
+        (
+            "completion after `b2500.`",
+            &(|a: &Analysis| completion::completions(a, dot).len()) as &dyn Fn(&Analysis) -> usize,
+        ),
+        ("hover on `b2500.files`", &|a: &Analysis| {
+            hover::hover(a, dot + 2).map_or(0, |h| h.markdown.len())
+        }),
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..30 {
+            let started = Instant::now();
+            black_box(request(&current));
+            samples.push(started.elapsed());
+        }
+        println!("{name}: median {:.2} ms", median(samples));
+    }
 }

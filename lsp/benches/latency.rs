@@ -142,8 +142,14 @@ async fn main() {
         .position(|l| l.contains("<- b2500.files"))
         .unwrap_or(0) as u32;
     for (name, method, character) in [
-        ("completion after `b2500.`", "textDocument/completion", 31),
-        ("hover on a connection's port", "textDocument/hover", 33),
+        // `    in files: List[Path] <- b2500.files`: `b2500` starts at 28, `files` at 34.
+        ("completion after `b2500.`", "textDocument/completion", 34),
+        (
+            "completion of `b25|` (5,000 ids)",
+            "textDocument/completion",
+            31,
+        ),
+        ("hover on a connection's port", "textDocument/hover", 36),
     ] {
         let mut samples = Vec::new();
         for _ in 0..60 {
