@@ -16,29 +16,9 @@ use std::time::{Duration, Instant};
 use agentblocks_dsl::ide::{completion, hover, Analysis};
 use agentblocks_dsl::syntax::{self, SyntaxTree};
 
-/// The same generator as the server's latency benchmark: a chain of Python and visual blocks.
-fn generated_workflow(n: usize) -> String {
-    let mut text = String::from("workflow \"Generated\" {\n  var limit: Integer = 10\n\n");
-    text.push_str("  block b0 = find_files \"Find\" at (0, 0) {\n    directory = \"./src\"\n    patterns = [\"*.rs\", \"*.toml\"]\n    out files: List[Path]\n  }\n");
-    for i in 1..n {
-        let prev = i - 1;
-        if i % 2 == 0 {
-            text.push_str(&format!(
-                "\n  block b{i} = python \"Step {i}\" at ({}, {}) {{\n    in files: List[Path] <- b{prev}.files\n    optional in limit: Integer = 10\n    out files: List[Path]\n    code ```\n      files = [f for f in files if f.suffix == \".rs\"][:limit]\n      ```\n  }}\n",
-                i * 10,
-                i * 20
-            ));
-        } else {
-            text.push_str(&format!(
-                "\n  block b{i} = filter_content \"Filter {i}\" at ({}, {}) {{\n    pattern = \"fn main\"\n    in files: List[Path] <- b{prev}.files\n    out files: List[Path]\n  }}\n",
-                i * 10,
-                i * 20
-            ));
-        }
-    }
-    text.push_str("}\n");
-    text
-}
+#[path = "../../benches/support/generated.rs"]
+mod generated;
+use generated::generated_workflow;
 
 /// Applies one edit to the tree and analyses the result, reusing `previous`.
 #[inline(never)]

@@ -148,6 +148,15 @@ fn assert_mismatch(err: &CodeError, port: &str, expected: &str, found: &str) {
     }
 }
 
+/// Asserts that the call was stopped by its timeout.
+fn assert_timed_out(outcome: &Outcome) {
+    assert!(
+        matches!(outcome.error(), CodeError::Timeout(_)),
+        "{:?}",
+        outcome.result
+    );
+}
+
 fn failed_line(err: &CodeError) -> (String, Option<String>, Option<u32>) {
     match err {
         CodeError::Failed {
@@ -313,11 +322,7 @@ mod python {
             .output("x", "Any")
             .timeout(Duration::from_millis(300))
             .run();
-        assert!(
-            matches!(outcome.error(), CodeError::Timeout(_)),
-            "{:?}",
-            outcome.result
-        );
+        assert_timed_out(&outcome);
         // The interpreter is usable afterwards.
         let outcome = call("python", "1 + 1").output("x", "Integer").run();
         assert_eq!(outcome.output("x"), Value::Integer(2));
@@ -332,11 +337,7 @@ mod python {
         .output("x", "Any")
         .timeout(Duration::from_millis(200))
         .run();
-        assert!(
-            matches!(outcome.error(), CodeError::Timeout(_)),
-            "{:?}",
-            outcome.result
-        );
+        assert_timed_out(&outcome);
     }
 
     #[test]
@@ -519,11 +520,7 @@ mod shell {
         let mut c = call("shell", code).timeout(Duration::from_millis(300));
         c.workspace = dir.path().to_path_buf();
         let outcome = c.run();
-        assert!(
-            matches!(outcome.error(), CodeError::Timeout(_)),
-            "{:?}",
-            outcome.result
-        );
+        assert_timed_out(&outcome);
         let pids = std::fs::read_to_string(&pid_file).unwrap();
         assert_eq!(pids.lines().count(), 2);
         assert!(pids_alive(&pid_file).is_empty(), "still running: {pids}");
@@ -710,11 +707,7 @@ mod javascript {
             .output("out", "Any")
             .timeout(Duration::from_millis(200))
             .run();
-        assert!(
-            matches!(outcome.error(), CodeError::Timeout(_)),
-            "{:?}",
-            outcome.result
-        );
+        assert_timed_out(&outcome);
         let outcome = call(
             "javascript",
             "for (;;) { try { while (true) {} } catch (e) {} }",
@@ -722,11 +715,7 @@ mod javascript {
         .output("out", "Any")
         .timeout(Duration::from_millis(200))
         .run();
-        assert!(
-            matches!(outcome.error(), CodeError::Timeout(_)),
-            "{:?}",
-            outcome.result
-        );
+        assert_timed_out(&outcome);
     }
 
     #[test]
@@ -766,11 +755,7 @@ mod javascript {
             .output("out", "Any")
             .timeout(Duration::from_millis(200))
             .run();
-        assert!(
-            matches!(outcome.error(), CodeError::Timeout(_)),
-            "{:?}",
-            outcome.result
-        );
+        assert_timed_out(&outcome);
         let outcome = call(
             "javascript",
             "await new Promise((r) => setTimeout(r, 60000));",
@@ -778,11 +763,7 @@ mod javascript {
         .output("out", "Any")
         .timeout(Duration::from_millis(200))
         .run();
-        assert!(
-            matches!(outcome.error(), CodeError::Timeout(_)),
-            "{:?}",
-            outcome.result
-        );
+        assert_timed_out(&outcome);
     }
 
     #[test]
@@ -794,11 +775,7 @@ mod javascript {
         .output("out", "Any")
         .timeout(Duration::from_millis(200))
         .run();
-        assert!(
-            matches!(outcome.error(), CodeError::Timeout(_)),
-            "{:?}",
-            outcome.result
-        );
+        assert_timed_out(&outcome);
     }
 
     #[test]
@@ -947,11 +924,7 @@ mod sql {
         .output("rows", "Any")
         .timeout(Duration::from_millis(200))
         .run();
-        assert!(
-            matches!(outcome.error(), CodeError::Timeout(_)),
-            "{:?}",
-            outcome.result
-        );
+        assert_timed_out(&outcome);
     }
 
     #[test]
