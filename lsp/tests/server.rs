@@ -1,208 +1,19 @@
 //! In-process tests of the language server over its real JSON-RPC transport (in-memory pipes):
 //! every feature, ordering of 1,000 edits fired without waiting, and bad input.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use agentblocks_lsp::documents::Documents;
+use common::Client;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
-use tokio::sync::{mpsc, oneshot, Mutex};
 
-/// A test client speaking JSON-RPC to the server over in-memory pipes.
-struct TestClient {
-    writer: Mutex<DuplexStream>,
-    pending: Arc<Mutex<HashMap<i64, oneshot::Sender<Value>>>>,
-    notifications: Mutex<mpsc::UnboundedReceiver<Value>>,
-    next_id: std::sync::atomic::AtomicI64,
-    documents: Arc<Documents>,
-}
-
-async fn write_message(writer: &mut DuplexStream, body: &str) {
-    let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-    writer
-        .write_all(frame.as_bytes())
-        .await
-        .expect("the server reads");
-}
-
-impl TestClient {
-    async fn start() -> TestClient {
-        let (client_end, server_end) = tokio::io::duplex(1 << 20);
-        let (server_read, server_write) = tokio::io::split(server_end);
-        let mut documents = None;
-        let (service, socket) = agentblocks_lsp::service_with(|client| {
-            let server = agentblocks_lsp::Server::new(client);
-            documents = Some(server.documents());
-            server
-        });
-        // The same guard as `run_stdio` puts in front of the transport.
-        let (filter_in, filtered) = tokio::io::duplex(1 << 20);
-        tokio::spawn(agentblocks_lsp::framing::filter(server_read, filter_in));
-        tokio::spawn(tower_lsp_server::Server::new(filtered, server_write, socket).serve(service));
-        let (reader, writer) = tokio::io::split(client_end);
-        // The writer half is only used by the test; keep the duplex end by re-joining.
-        let writer = reader.unsplit(writer);
-        let (read_end, write_end) = {
-            // Split again with ownership the reader task can take.
-            let (r, w) = tokio::io::split(writer);
-            (r, w)
-        };
-        let pending: Arc<Mutex<HashMap<i64, oneshot::Sender<Value>>>> = Arc::default();
-        let (note_tx, note_rx) = mpsc::unbounded_channel();
-        let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<String>();
-        let pending_reader = pending.clone();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(read_end);
-            loop {
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(value) = line.strip_prefix("Content-Length:") {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0u8; length];
-                if reader.read_exact(&mut body).await.is_err() {
-                    return;
-                }
-                let message: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                match (message.get("id"), message.get("method")) {
-                    (Some(id), Some(_)) => {
-                        // A request from the server: answer null.
-                        let reply = json!({"jsonrpc": "2.0", "id": id, "result": null});
-                        let _ = reply_tx.send(reply.to_string());
-                    }
-                    (Some(id), None) => {
-                        if let Some(sender) = id.as_i64().and_then(|id| {
-                            pending_reader
-                                .try_lock()
-                                .ok()
-                                .and_then(|mut p| p.remove(&id))
-                        }) {
-                            let _ = sender.send(message);
-                        } else if let Some(id) = id.as_i64() {
-                            let sender = pending_reader.lock().await.remove(&id);
-                            if let Some(sender) = sender {
-                                let _ = sender.send(message);
-                            }
-                        }
-                    }
-                    _ => {
-                        let _ = note_tx.send(message);
-                    }
-                }
-            }
-        });
-        let writer = Arc::new(Mutex::new(write_end));
-        let reply_writer = writer.clone();
-        tokio::spawn(async move {
-            while let Some(reply) = reply_rx.recv().await {
-                let mut w = reply_writer.lock().await;
-                let frame = format!("Content-Length: {}\r\n\r\n{reply}", reply.len());
-                let _ = w.write_all(frame.as_bytes()).await;
-            }
-        });
-        // The test owns writes through a dedicated duplex wrapper.
-        let (test_end, mut bridge_end) = tokio::io::duplex(1 << 20);
-        tokio::spawn(async move {
-            let mut buffer = vec![0u8; 1 << 16];
-            loop {
-                match bridge_end.read(&mut buffer).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => {
-                        let mut w = writer.lock().await;
-                        if w.write_all(&buffer[..n]).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-        });
-        let client = TestClient {
-            writer: Mutex::new(test_end),
-            pending,
-            notifications: Mutex::new(note_rx),
-            next_id: 1.into(),
-            documents: documents.expect("the service made a server"),
-        };
-        let init = client
-            .request(
-                "initialize",
-                json!({"capabilities": {"textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}}}),
-            )
-            .await;
-        assert!(init["result"]["capabilities"].is_object(), "{init}");
-        client.notify("initialized", json!({})).await;
-        client
-    }
-
-    async fn send_raw(&self, body: &str) {
-        let mut writer = self.writer.lock().await;
-        write_message(&mut writer, body).await;
-    }
-
-    async fn notify(&self, method: &str, params: Value) {
-        let body = json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string();
-        self.send_raw(&body).await;
-    }
-
-    /// Sends a request and returns a receiver for its response.
-    async fn start_request(&self, method: &str, params: Value) -> (i64, oneshot::Receiver<Value>) {
-        let id = self
-            .next_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        self.pending.lock().await.insert(id, tx);
-        let body =
-            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
-        self.send_raw(&body).await;
-        (id, rx)
-    }
-
-    async fn request(&self, method: &str, params: Value) -> Value {
-        let (_, rx) = self.start_request(method, params).await;
-        tokio::time::timeout(Duration::from_secs(20), rx)
-            .await
-            .unwrap_or_else(|_| panic!("the server answers `{method}` in time"))
-            .expect("a response")
-    }
-
-    async fn open(&self, uri: &str, text: &str) {
-        self.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "agentblocks", "version": 1, "text": text}}),
-        )
-        .await;
-    }
-
-    /// Waits for diagnostics of `uri` at `version` (or any version when `None`).
-    async fn diagnostics(&self, uri: &str, version: Option<i64>) -> Vec<Value> {
-        let mut notes = self.notifications.lock().await;
-        loop {
-            let note = tokio::time::timeout(Duration::from_secs(20), notes.recv())
-                .await
-                .expect("diagnostics in time")
-                .expect("the server is alive");
-            if note["method"] == "textDocument/publishDiagnostics"
-                && note["params"]["uri"] == uri
-                && version.is_none_or(|v| note["params"]["version"] == v)
-            {
-                return note["params"]["diagnostics"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-            }
-        }
-    }
+/// A server whose client takes snippets in completions.
+async fn start() -> Client {
+    Client::start(
+        json!({"textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}}),
+    )
+    .await
 }
 
 const URI: &str = "file:///tmp/test/flow.ab";
@@ -236,7 +47,7 @@ fn doc_pos(line: u32, character: u32) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_feature_answers() {
-    let client = TestClient::start().await;
+    let client = start().await;
     client.open(URI, SRC).await;
     assert!(client.diagnostics(URI, Some(1)).await.is_empty());
 
@@ -428,7 +239,7 @@ async fn every_feature_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_property_gets_a_quick_fix_that_adds_it() {
-    let client = TestClient::start().await;
+    let client = start().await;
     let src = "workflow {\n  block read = read_file {\n    out content: String\n  }\n}\n";
     client.open(URI, src).await;
     let diagnostics = client.diagnostics(URI, Some(1)).await;
@@ -458,7 +269,7 @@ async fn a_missing_property_gets_a_quick_fix_that_adds_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_edits_fired_without_waiting_arrive_in_order() {
-    let client = TestClient::start().await;
+    let client = start().await;
     let mut text = String::from("workflow {\n}\n");
     client.open(URI, &text).await;
     let mut version = 1;
@@ -509,7 +320,7 @@ async fn a_thousand_edits_fired_without_waiting_arrive_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_errors_and_the_server_goes_on() {
-    let client = TestClient::start().await;
+    let client = start().await;
     client.open(URI, SRC).await;
     // Unknown method.
     let unknown = client.request("agentblocks/nope", json!({})).await;
@@ -550,13 +361,13 @@ async fn bad_requests_get_errors_and_the_server_goes_on() {
             .await;
         waiting.push(
             client
-                .start_request("textDocument/hover", doc_pos(i as u32 % 20, 5))
+                .send("textDocument/hover", doc_pos(i as u32 % 20, 5))
                 .await
                 .1,
         );
         waiting.push(
             client
-                .start_request("agentblocks/graph", json!({"textDocument": {"uri": URI}}))
+                .send("agentblocks/graph", json!({"textDocument": {"uri": URI}}))
                 .await
                 .1,
         );
