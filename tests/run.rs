@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 use agentblocks_engine::executors::python_env::embedded_version;
 use agentblocks_engine::history::History;
 
+#[path = "../engine/tests/support/venv.rs"]
+mod venv;
+use venv::{fake_python_3_99, venv_with_module};
+
 fn agentblocks(dir: &Path, args: &[&str]) -> Output {
     agentblocks_with(dir, args, None)
 }
@@ -215,37 +219,6 @@ fn a_killed_run_is_marked_interrupted() {
     assert_eq!(runs[0].status, "interrupted");
 }
 
-/// An interpreter of the embedded Python's version, to make virtualenvs with.
-fn matching_python() -> String {
-    let (major, minor) = embedded_version().expect("the python feature is on");
-    [format!("python{major}.{minor}"), "python3".to_string()]
-        .into_iter()
-        .find(|name| {
-            Command::new(name)
-                .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-                .output()
-                .is_ok_and(|out| {
-                    String::from_utf8_lossy(&out.stdout).trim() == format!("{major}.{minor}")
-                })
-        })
-        .unwrap_or_else(|| panic!("these tests need a Python {major}.{minor} on the PATH"))
-}
-
-/// A virtualenv `dir/venv` whose site-packages holds the module `abtiny`.
-fn venv_with_module(dir: &Path) -> std::path::PathBuf {
-    let venv = dir.join("venv");
-    let status = Command::new(matching_python())
-        .args(["-m", "venv", "--without-pip"])
-        .arg(&venv)
-        .status()
-        .unwrap();
-    assert!(status.success(), "python -m venv failed");
-    let (major, minor) = embedded_version().unwrap();
-    let site = venv.join(format!("lib/python{major}.{minor}/site-packages"));
-    std::fs::write(site.join("abtiny.py"), "VALUE = 42\n").unwrap();
-    venv
-}
-
 const IMPORTS: &str = r#"workflow "Imports" {
   block use_it = python "Use it" {
     out value: Integer
@@ -327,14 +300,7 @@ fn python_flag_and_virtual_env_choose_the_packages() {
             missing.display()
         )
     );
-    let fake = dir.path().join("python3.99");
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\necho '{\"version\": [3, 99], \"path\": [\"/tmp\"]}'\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fake = fake_python_3_99(dir.path());
     let out = agentblocks(
         dir.path(),
         &[&run[..], &["--python", fake.to_str().unwrap()]].concat(),

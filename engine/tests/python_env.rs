@@ -5,18 +5,20 @@
 //! A test binary of its own: the embedded interpreter (and its `sys.path`) is one per process,
 //! and the single test below switches it on purpose, so nothing else may run Python alongside.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use agentblocks_dsl::convert::FileKind;
 use agentblocks_engine::events::EventKind;
-use agentblocks_engine::executors::python::python_version;
 use agentblocks_engine::executors::python_env::embedded_version;
 use agentblocks_engine::{
     plan_text, run_collect, PlanOptions, PythonEnvError, PythonEnvironment, PythonSetting,
     RunOptions, RunStatus,
 };
 use serde_json::json;
+
+#[path = "support/venv.rs"]
+mod venv;
+use venv::{fake_python_3_99, venv_with_module};
 
 const WORKFLOW: &str = r#"workflow "Venv" {
   block use_it = python "Use it" {
@@ -34,41 +36,6 @@ const WORKFLOW: &str = r#"workflow "Venv" {
   }
 }
 "#;
-
-/// An interpreter of the embedded Python's version, to make virtualenvs with.
-fn matching_python() -> PathBuf {
-    let (major, minor) = embedded_version().expect("the python feature is on");
-    for name in [format!("python{major}.{minor}"), "python3".to_string()] {
-        let answer = Command::new(&name)
-            .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-            .output();
-        if let Ok(answer) = answer {
-            if String::from_utf8_lossy(&answer.stdout).trim() == format!("{major}.{minor}") {
-                return PathBuf::from(name);
-            }
-        }
-    }
-    panic!(
-        "these tests need a Python {major}.{minor} on the PATH (the embedded one is {})",
-        python_version()
-    );
-}
-
-/// A virtualenv in `dir` whose site-packages holds the module `abtiny`; returns its python.
-fn venv_with_module(dir: &Path) -> PathBuf {
-    let venv = dir.join("venv");
-    let status = Command::new(matching_python())
-        .args(["-m", "venv", "--without-pip"])
-        .arg(&venv)
-        .status()
-        .expect("python runs");
-    assert!(status.success(), "python -m venv failed");
-    let (major, minor) = embedded_version().unwrap();
-    let site = venv.join(format!("lib/python{major}.{minor}/site-packages"));
-    assert!(site.is_dir(), "no {}", site.display());
-    std::fs::write(site.join("abtiny.py"), "VALUE = 42\n").unwrap();
-    venv.join("bin/python")
-}
 
 async fn run(dir: &Path, python: PythonSetting) -> agentblocks_engine::RunReport {
     std::fs::write(dir.join("workflow.ab"), WORKFLOW).unwrap();
@@ -99,7 +66,7 @@ fn error_of(report: &agentblocks_engine::RunReport) -> String {
 #[tokio::test]
 async fn a_virtualenv_s_packages_are_importable_only_while_it_is_chosen() {
     let dir = tempfile::tempdir().unwrap();
-    let python = venv_with_module(dir.path());
+    let python = venv_with_module(dir.path()).join("bin/python");
 
     // Without it: the dependency check names the missing package.
     let error = error_of(&run(dir.path(), PythonSetting::Embedded).await);
@@ -173,14 +140,7 @@ async fn a_virtualenv_s_packages_are_importable_only_while_it_is_chosen() {
     );
 
     // Another version: named with the embedded one.
-    let fake = dir.path().join("python3.99");
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\necho '{\"version\": [3, 99], \"path\": [\"/tmp\"]}'\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fake = fake_python_3_99(dir.path());
     let (major, minor) = embedded_version().unwrap();
     let err = PythonEnvironment::probe(&fake).unwrap_err();
     assert!(matches!(err, PythonEnvError::VersionMismatch { .. }));

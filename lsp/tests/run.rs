@@ -5,11 +5,14 @@
 //! `workspace/executeCommand` commands, and the `pythonPath` setting.
 
 mod common;
+#[path = "../../engine/tests/support/venv.rs"]
+mod venv;
 
 use agentblocks_engine::executors::python_env::embedded_version;
 use common::{answer, Client};
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
+use venv::{fake_python_3_99, venv_with_module};
 
 /// Held by the tests that run Python blocks: the embedded interpreter's `sys.path` is one per
 /// process, and the `pythonPath` test changes it.
@@ -469,22 +472,6 @@ async fn commands_a_client_implements_itself_are_not_declared_but_still_run() {
     assert_eq!(ran["result"]["status"], "succeeded", "{ran}");
 }
 
-/// An interpreter of the embedded Python's version, to make virtualenvs with.
-fn matching_python() -> String {
-    let (major, minor) = embedded_version().expect("the python feature is on");
-    [format!("python{major}.{minor}"), "python3".to_string()]
-        .into_iter()
-        .find(|name| {
-            std::process::Command::new(name)
-                .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-                .output()
-                .is_ok_and(|out| {
-                    String::from_utf8_lossy(&out.stdout).trim() == format!("{major}.{minor}")
-                })
-        })
-        .unwrap_or_else(|| panic!("this test needs a Python {major}.{minor} on the PATH"))
-}
-
 const IMPORTS: &str = "workflow \"Imports\" {
   block use_it = python \"Use it\" {
     out value: Integer
@@ -500,16 +487,7 @@ const IMPORTS: &str = "workflow \"Imports\" {
 async fn python_path_makes_a_virtualenv_s_packages_importable() {
     let _python = PYTHON.lock().await;
     let (dir, uri) = workspace(IMPORTS);
-    let venv = dir.path().join("venv");
-    let status = std::process::Command::new(matching_python())
-        .args(["-m", "venv", "--without-pip"])
-        .arg(&venv)
-        .status()
-        .expect("python runs");
-    assert!(status.success(), "python -m venv failed");
-    let (major, minor) = embedded_version().unwrap();
-    let site = venv.join(format!("lib/python{major}.{minor}/site-packages"));
-    std::fs::write(site.join("abtiny.py"), "VALUE = 42\n").expect("the module is written");
+    let venv = venv_with_module(dir.path());
 
     let client = Client::start(json!({})).await;
     client.open(&uri, IMPORTS).await;
@@ -540,20 +518,14 @@ async fn python_path_makes_a_virtualenv_s_packages_importable() {
 
     // An interpreter of another version: an error message, and the run fails saying why
     // instead of importing from elsewhere.
-    let fake = dir.path().join("python3.99");
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\necho '{\"version\": [3, 99], \"path\": [\"/tmp\"]}'\n",
-    )
-    .expect("the fake is written");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fake = fake_python_3_99(dir.path());
     client
         .notify(
             "workspace/didChangeConfiguration",
             configure(fake.display().to_string()),
         )
         .await;
+    let (major, minor) = embedded_version().expect("the python feature is on");
     let problem = format!(
         "`{}` is Python 3.99; Python blocks run on the embedded Python {major}.{minor}",
         fake.display()
