@@ -537,3 +537,98 @@ async fn checker_errors_stop_the_run_before_anything_executes() {
     assert!(diagnostics.iter().any(|d| d.is_error()));
     assert!(!dir.path().join("ran").exists());
 }
+
+/// The failure of the only block of a run of `text`: (workflow line, traceback).
+async fn failed_at(dir: &Path, text: &str, block: &str) -> (Option<u32>, String) {
+    let (report, events) = run_in(dir, text, false).await;
+    assert_eq!(report.status, RunStatus::Failed, "{events:#?}");
+    let error = of(&events, block)
+        .into_iter()
+        .find_map(|k| match k {
+            EventKind::BlockFailed { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .unwrap();
+    (
+        error.location.unwrap().code_line,
+        error.traceback.unwrap_or_default(),
+    )
+}
+
+// Line 7 is `{{body}}` (three lines once expanded), line 8 the line after it.
+const PYTHON_TEMPLATE: &str = r#"workflow "W" {
+  block make = template python "Make" {
+    param body: String = "BODY"
+    placeholder body = code_block(python)
+    out x: Integer
+    template ```
+      {{body}}
+      x = LAST
+      ```
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_template_failure_points_at_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = PYTHON_TEMPLATE
+        .replace("BODY", r"a = 1\nb = 2\nc = 3")
+        .replace("LAST", "1 / 0");
+    let (line, traceback) = failed_at(dir.path(), &text, "make").await;
+    assert_eq!(line, Some(8), "{traceback}");
+    assert!(traceback.contains("workflow.ab\", line 8"), "{traceback}");
+
+    // A failure inside the placeholder's lines is the placeholder's line.
+    let text = PYTHON_TEMPLATE
+        .replace("BODY", r"a = 1\nb = 1 / 0\nc = 3")
+        .replace("LAST", "1");
+    let (line, traceback) = failed_at(dir.path(), &text, "make").await;
+    assert_eq!(line, Some(7), "{traceback}");
+
+    // So is a syntax error.
+    let text = PYTHON_TEMPLATE
+        .replace("BODY", r"a = 1\nb = 2\nc = 3")
+        .replace("LAST", "(");
+    let (line, traceback) = failed_at(dir.path(), &text, "make").await;
+    assert_eq!(line, Some(8), "{traceback}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_template_failure_points_at_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  block make = template javascript "Make" {
+    param body: String = "let a = 1;\nlet b = 2;\nlet c = 3;"
+    placeholder body = code_block(javascript)
+    out x: Integer
+    template ```
+      {{body}}
+      throw new Error("boom");
+      ```
+  }
+}
+"#;
+    let (line, traceback) = failed_at(dir.path(), text, "make").await;
+    assert_eq!(line, Some(8), "{traceback}");
+    assert!(traceback.contains("workflow.ab:8"), "{traceback}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_template_failure_points_at_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  block make = template shell "Make" {
+    param body: String = "true\ntrue\ntrue"
+    placeholder body = code_block(shell)
+    out stdout: String
+    template ```
+      {{body}}
+      no_such_command_here
+      ```
+  }
+}
+"#;
+    let (line, traceback) = failed_at(dir.path(), text, "make").await;
+    assert_eq!(line, Some(8), "{traceback}");
+}
