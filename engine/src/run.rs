@@ -862,10 +862,16 @@ async fn execute(
             block_type,
             properties,
         } => {
+            let progress = |fraction: Option<f64>, message: String| {
+                shared
+                    .sink
+                    .emit(Some(&block.id), EventKind::Progress { fraction, message });
+            };
             let ctx = BuiltinContext {
                 workspace: &plan.workspace,
                 journal: &shared.journal,
                 timeout: block.timeout,
+                progress: &progress,
             };
             tokio::select! {
                 result = run_builtin(block_type, properties, inputs, &ctx) => result,

@@ -632,3 +632,85 @@ async fn a_shell_template_failure_points_at_the_template_line() {
     let (line, traceback) = failed_at(dir.path(), text, "make").await;
     assert_eq!(line, Some(8), "{traceback}");
 }
+
+/// The `progress` events of `block`: (fraction, message).
+fn progress_of(events: &[Event], block: &str) -> Vec<(Option<f64>, String)> {
+    of(events, block)
+        .into_iter()
+        .filter_map(|k| match k {
+            EventKind::Progress { fraction, message } => Some((*fraction, message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn built_ins_report_progress_a_bounded_number_of_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    for i in 0..2000 {
+        let text = if i % 2 == 0 { "keep me" } else { "drop me" };
+        std::fs::write(files.join(format!("f{i:04}.txt")), text).unwrap();
+    }
+    let text = r#"workflow "W" {
+  block find = find_files "Find" {
+    directory = "files"
+    patterns = ["*.txt"]
+  }
+  block filter = filter_content "Filter" {
+    pattern = "keep"
+    in files: List[Path] <- find.files
+  }
+  block list = list_directory "List" {
+    path = "files"
+  }
+}
+"#;
+    let (report, events) = run_in(dir.path(), text, false).await;
+    assert_eq!(report.status, RunStatus::Succeeded, "{events:#?}");
+
+    // Filtering knows its total: fractions in 0..=1, rising, ending at 1.
+    let filter = progress_of(&events, "filter");
+    assert!(!filter.is_empty());
+    let fractions: Vec<f64> = filter.iter().map(|(f, _)| f.unwrap()).collect();
+    assert!(
+        fractions.iter().all(|f| (0.0..=1.0).contains(f)),
+        "{fractions:?}"
+    );
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+    assert_eq!(fractions.last(), Some(&1.0));
+    assert!(
+        filter.last().unwrap().1.contains("2000 of 2000"),
+        "{filter:?}"
+    );
+    // Rate-limited by fraction: at most one per 1% (plus the start and the end), not per file.
+    assert!(filter.len() <= 102, "{} events", filter.len());
+    // Every progress event comes while the block runs.
+    let kinds = of(&events, "filter");
+    let started = kinds
+        .iter()
+        .position(|k| matches!(k, EventKind::BlockStarted { .. }))
+        .unwrap();
+    let finished = kinds
+        .iter()
+        .position(|k| matches!(k, EventKind::BlockFinished { .. }))
+        .unwrap();
+    assert!(kinds[started..finished]
+        .iter()
+        .any(|k| matches!(k, EventKind::Progress { .. })));
+    assert!(!kinds[finished..]
+        .iter()
+        .any(|k| matches!(k, EventKind::Progress { .. })));
+
+    // Finding files does not know the total until the end; it ends with the count.
+    let find = progress_of(&events, "find");
+    let (last_fraction, last_message) = find.last().unwrap();
+    assert_eq!(*last_fraction, Some(1.0));
+    assert_eq!(last_message, "2000 files found");
+    assert!(find[..find.len() - 1].iter().all(|(f, _)| f.is_none()));
+    assert!(find.len() < 2000 / 10, "{} events", find.len());
+
+    let list = progress_of(&events, "list");
+    assert_eq!(list.last().unwrap().1, "2000 entries listed");
+}
