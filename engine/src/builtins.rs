@@ -798,4 +798,79 @@ mod tests {
             Value::Dict(vec![("ok".into(), Value::Bool(true))])
         );
     }
+
+    #[tokio::test]
+    async fn http_request_reports_bytes_received_of_the_content_length() {
+        use std::io::{Read, Write};
+        const SIZE: usize = 1 << 20;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer).unwrap();
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {SIZE}\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            for _ in 0..SIZE / 4096 {
+                stream.write_all(&[b'x'; 4096]).unwrap();
+                stream.flush().unwrap();
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::default();
+        let reports = Mutex::new(Vec::new());
+        let progress = |fraction: Option<f64>, message: String| {
+            reports.lock().unwrap().push((fraction, message));
+        };
+        let ctx = BuiltinContext {
+            workspace: dir.path(),
+            journal: &journal,
+            timeout: None,
+            progress: &progress,
+        };
+        let out = run_builtin(
+            "http_request",
+            &props(json!({"url": format!("http://{address}/big")})),
+            &[],
+            &ctx,
+        )
+        .await
+        .unwrap();
+        server.join().unwrap();
+        assert_eq!(out[1].1, Value::String("x".repeat(SIZE)));
+        let reports = reports.into_inner().unwrap();
+        let fractions: Vec<f64> = reports.iter().map(|(f, _)| f.unwrap()).collect();
+        assert!(
+            fractions.iter().all(|f| (0.0..=1.0).contains(f)),
+            "{fractions:?}"
+        );
+        assert_eq!(fractions.last(), Some(&1.0));
+        assert!(reports.len() <= 102, "{} reports", reports.len());
+        assert_eq!(reports.last().unwrap().1, format!("{SIZE} bytes received"));
+        assert!(
+            reports[0].1.ends_with(&format!("of {SIZE} bytes received")),
+            "{reports:?}"
+        );
+    }
+
+    #[test]
+    fn progress_without_a_total_waits_between_reports() {
+        let reports = Mutex::new(Vec::new());
+        let report = |fraction: Option<f64>, message: String| {
+            reports.lock().unwrap().push((fraction, message));
+        };
+        let mut progress = Progress::new(&report);
+        for i in 0..10_000u64 {
+            progress.update(i, None, || i.to_string());
+        }
+        progress.finish("done".into());
+        let reports = reports.into_inner().unwrap();
+        // The first report goes at once; the next only after the interval.
+        assert_eq!(reports[0], (None, "0".into()));
+        assert_eq!(reports.last().unwrap(), &(Some(1.0), "done".into()));
+        assert!(reports.len() < 100, "{} reports", reports.len());
+    }
 }
