@@ -328,3 +328,43 @@ fn python_flag_and_virtual_env_choose_the_packages() {
         )
     );
 }
+
+#[test]
+fn built_in_progress_shows_in_json_and_in_plain_output() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("files")).unwrap();
+    for i in 0..50 {
+        std::fs::write(dir.path().join(format!("files/f{i}.txt")), "keep").unwrap();
+    }
+    let text = r#"workflow "P" {
+  block find = find_files "Find" {
+    directory = "files"
+  }
+  block filter = filter_content "Filter" {
+    pattern = "keep"
+    in files: List[Path] <- find.files
+  }
+}
+"#;
+    std::fs::write(dir.path().join("p.ab"), text).unwrap();
+    let out = agentblocks(dir.path(), &["run", "p.ab", "--json", "--no-cache"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let progress: Vec<serde_json::Value> = events(&out)
+        .into_iter()
+        .filter(|e| e["event"] == "progress")
+        .collect();
+    assert!(
+        progress
+            .iter()
+            .any(|e| e["block"] == "filter" && e["fraction"] == 1.0),
+        "{progress:?}"
+    );
+    assert!(progress
+        .iter()
+        .any(|e| e["block"] == "find" && e["message"] == "50 files found"));
+
+    // Not a terminal: one plain line per event.
+    let out = agentblocks(dir.path(), &["run", "p.ab", "--no-cache"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("filter: 100% 50 of 50 files read"), "{text}");
+}

@@ -29,6 +29,7 @@ fn bench_language(c: &mut Criterion, language: &str, code: &str, output: &str) {
         source_offset: SourceLocation {
             file: PathBuf::from("bench.ab"),
             line: 1,
+            line_map: Vec::new(),
         },
         python: &PythonSetting::Embedded,
     };

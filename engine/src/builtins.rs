@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Map, Value as Json};
@@ -72,6 +72,73 @@ pub struct BuiltinContext<'a> {
     pub journal: &'a Journal,
     /// The block's timeout (used by `http_request` when it has none of its own).
     pub timeout: Option<Duration>,
+    /// Receives progress (fraction done when known, and what is being done); the scheduler
+    /// turns it into `progress` events. Built-ins call it through [`Progress`], never per item.
+    pub progress: &'a (dyn Fn(Option<f64>, String) + Sync),
+}
+
+/// Rate-limits a built-in's progress reports: at most one every [`Progress::INTERVAL`], and
+/// with a known fraction only when it moved on by [`Progress::STEP`] or by 1% after the
+/// interval, so a block reports at most about a hundred times however many items it has.
+pub struct Progress<'a> {
+    report: &'a (dyn Fn(Option<f64>, String) + Sync),
+    last_at: Option<Instant>,
+    last_fraction: f64,
+}
+
+impl<'a> Progress<'a> {
+    /// Least time between two reports without a fraction.
+    pub const INTERVAL: Duration = Duration::from_millis(100);
+    /// A fraction this much further on is reported at once.
+    pub const STEP: f64 = 0.05;
+
+    /// A reporter sending to `report`.
+    pub fn new(report: &'a (dyn Fn(Option<f64>, String) + Sync)) -> Progress<'a> {
+        Progress {
+            report,
+            last_at: None,
+            last_fraction: 0.0,
+        }
+    }
+
+    /// Reports `done` of `total` items (`total` unknown: `None`) if it is time to;
+    /// `message` is only built when it is.
+    pub fn update(&mut self, done: u64, total: Option<u64>, message: impl FnOnce() -> String) {
+        let now = Instant::now();
+        let waited = self
+            .last_at
+            .is_none_or(|last| now.duration_since(last) >= Self::INTERVAL);
+        let fraction = total.map(|total| {
+            if total == 0 {
+                1.0
+            } else {
+                (done as f64 / total as f64).clamp(0.0, 1.0)
+            }
+        });
+        let due = match fraction {
+            None => waited,
+            Some(f) => {
+                let moved = f - self.last_fraction;
+                moved >= Self::STEP || (waited && moved >= 0.01)
+            }
+        };
+        if due {
+            self.send(fraction, message(), now);
+        }
+    }
+
+    /// Reports the end (fraction 1), always.
+    pub fn finish(&mut self, message: String) {
+        self.send(Some(1.0), message, Instant::now());
+    }
+
+    fn send(&mut self, fraction: Option<f64>, message: String, now: Instant) {
+        self.last_at = Some(now);
+        if let Some(f) = fraction {
+            self.last_fraction = f;
+        }
+        (self.report)(fraction, message);
+    }
 }
 
 /// Runs built-in block `block_type`.
@@ -200,7 +267,12 @@ fn glob_set(patterns: &[String]) -> Result<GlobSet, Failure> {
         .map_err(|e| Failure::new(ErrorKind::Setup, format!("bad glob patterns: {e}")))
 }
 
-fn walk(root: &Path, recursive: bool) -> Result<Vec<walkdir::DirEntry>, Failure> {
+/// The entries under `root` that `keep` accepts (it sees each entry once, as it is found).
+fn walk(
+    root: &Path,
+    recursive: bool,
+    mut keep: impl FnMut(&walkdir::DirEntry) -> bool,
+) -> Result<Vec<walkdir::DirEntry>, Failure> {
     let metadata = fs::metadata(root).map_err(|e| io_failure("cannot read directory", root, &e))?;
     if !metadata.is_dir() {
         return Err(Failure::new(
@@ -220,7 +292,9 @@ fn walk(root: &Path, recursive: bool) -> Result<Vec<walkdir::DirEntry>, Failure>
                 format!("cannot list `{}`: {e}", root.display()),
             )
         })?;
-        entries.push(entry);
+        if keep(&entry) {
+            entries.push(entry);
+        }
     }
     Ok(entries)
 }
@@ -245,19 +319,27 @@ fn find_files(
         .get("max_files")
         .and_then(Json::as_u64)
         .map(|n| n as usize);
-    let mut files: Vec<PathBuf> = walk(&root, recursive)?
-        .into_iter()
-        .filter(|e| e.file_type().is_file())
-        .filter(|e| {
-            let relative = e.path().strip_prefix(&root).unwrap_or(e.path());
-            set.is_match(e.file_name()) || set.is_match(relative)
-        })
-        .map(|e| e.into_path())
-        .collect();
+    let mut progress = Progress::new(ctx.progress);
+    let mut found = 0u64;
+    let mut files: Vec<PathBuf> = walk(&root, recursive, |e| {
+        let relative = e.path().strip_prefix(&root).unwrap_or(e.path());
+        let keep =
+            e.file_type().is_file() && (set.is_match(e.file_name()) || set.is_match(relative));
+        if keep {
+            found += 1;
+            // How many files there are is not known until the walk ends.
+            progress.update(found, None, || format!("{found} files found"));
+        }
+        keep
+    })?
+    .into_iter()
+    .map(|e| e.into_path())
+    .collect();
     files.sort();
     if let Some(max) = max_files {
         files.truncate(max);
     }
+    progress.finish(format!("{} files found", files.len()));
     Ok(vec![(
         "files".into(),
         Value::List(files.into_iter().map(Value::Path).collect()),
@@ -269,11 +351,18 @@ fn list_directory(
     ctx: &BuiltinContext<'_>,
 ) -> Result<Vec<(String, Value)>, Failure> {
     let root = resolve(ctx.workspace, Path::new(props.str("path")?));
-    let mut entries: Vec<PathBuf> = walk(&root, props.bool("recursive"))?
-        .into_iter()
-        .map(|e| e.into_path())
-        .collect();
+    let mut progress = Progress::new(ctx.progress);
+    let mut listed = 0u64;
+    let mut entries: Vec<PathBuf> = walk(&root, props.bool("recursive"), |_| {
+        listed += 1;
+        progress.update(listed, None, || format!("{listed} entries listed"));
+        true
+    })?
+    .into_iter()
+    .map(|e| e.into_path())
+    .collect();
     entries.sort();
+    progress.finish(format!("{} entries listed", entries.len()));
     Ok(vec![(
         "entries".into(),
         Value::List(entries.into_iter().map(Value::Path).collect()),
@@ -320,8 +409,13 @@ fn filter_content(
         Some(Value::List(items)) => items.clone(),
         _ => Vec::new(),
     };
+    let total = files.len() as u64;
+    let mut progress = Progress::new(ctx.progress);
     let mut kept = Vec::new();
-    for file in files {
+    for (read, file) in files.into_iter().enumerate() {
+        progress.update(read as u64, Some(total), || {
+            format!("{read} of {total} files read")
+        });
         let path = match &file {
             Value::Path(p) => p.clone(),
             Value::String(s) => PathBuf::from(s),
@@ -338,6 +432,10 @@ fn filter_content(
             kept.push(Value::Path(full));
         }
     }
+    progress.finish(format!(
+        "{total} of {total} files read, {} kept",
+        kept.len()
+    ));
     Ok(vec![("files".into(), Value::List(kept))])
 }
 
@@ -412,12 +510,25 @@ async fn http_request(
         )
     })?;
     let status = response.status().as_u16();
-    let body = response.text().await.map_err(|e| {
+    let length = response.content_length();
+    let mut progress = Progress::new(ctx.progress);
+    let mut response = response;
+    let mut bytes = Vec::with_capacity(length.unwrap_or(0).min(16 << 20) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
         Failure::new(
             ErrorKind::Failed,
             format!("reading the response of `{url}` failed: {e}"),
         )
-    })?;
+    })? {
+        bytes.extend_from_slice(&chunk);
+        let received = bytes.len() as u64;
+        progress.update(received, length, || match length {
+            Some(length) => format!("{received} of {length} bytes received"),
+            None => format!("{received} bytes received"),
+        });
+    }
+    progress.finish(format!("{} bytes received", bytes.len()));
+    let body = String::from_utf8_lossy(&bytes).into_owned();
     let json = serde_json::from_str::<Json>(&body)
         .map(|j| Value::from_json(&j))
         .unwrap_or(Value::Null);
@@ -462,6 +573,7 @@ mod tests {
             workspace,
             journal,
             timeout: None,
+            progress: &|_, _| {},
         };
         run_builtin(block_type, &props(properties), &inputs, &ctx).await
     }
@@ -685,5 +797,80 @@ mod tests {
             out[2].1,
             Value::Dict(vec![("ok".into(), Value::Bool(true))])
         );
+    }
+
+    #[tokio::test]
+    async fn http_request_reports_bytes_received_of_the_content_length() {
+        use std::io::{Read, Write};
+        const SIZE: usize = 1 << 20;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer).unwrap();
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {SIZE}\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            for _ in 0..SIZE / 4096 {
+                stream.write_all(&[b'x'; 4096]).unwrap();
+                stream.flush().unwrap();
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::default();
+        let reports = Mutex::new(Vec::new());
+        let progress = |fraction: Option<f64>, message: String| {
+            reports.lock().unwrap().push((fraction, message));
+        };
+        let ctx = BuiltinContext {
+            workspace: dir.path(),
+            journal: &journal,
+            timeout: None,
+            progress: &progress,
+        };
+        let out = run_builtin(
+            "http_request",
+            &props(json!({"url": format!("http://{address}/big")})),
+            &[],
+            &ctx,
+        )
+        .await
+        .unwrap();
+        server.join().unwrap();
+        assert_eq!(out[1].1, Value::String("x".repeat(SIZE)));
+        let reports = reports.into_inner().unwrap();
+        let fractions: Vec<f64> = reports.iter().map(|(f, _)| f.unwrap()).collect();
+        assert!(
+            fractions.iter().all(|f| (0.0..=1.0).contains(f)),
+            "{fractions:?}"
+        );
+        assert_eq!(fractions.last(), Some(&1.0));
+        assert!(reports.len() <= 102, "{} reports", reports.len());
+        assert_eq!(reports.last().unwrap().1, format!("{SIZE} bytes received"));
+        assert!(
+            reports[0].1.ends_with(&format!("of {SIZE} bytes received")),
+            "{reports:?}"
+        );
+    }
+
+    #[test]
+    fn progress_without_a_total_waits_between_reports() {
+        let reports = Mutex::new(Vec::new());
+        let report = |fraction: Option<f64>, message: String| {
+            reports.lock().unwrap().push((fraction, message));
+        };
+        let mut progress = Progress::new(&report);
+        for i in 0..10_000u64 {
+            progress.update(i, None, || i.to_string());
+        }
+        progress.finish("done".into());
+        let reports = reports.into_inner().unwrap();
+        // The first report goes at once; the next only after the interval.
+        assert_eq!(reports[0], (None, "0".into()));
+        assert_eq!(reports.last().unwrap(), &(Some(1.0), "done".into()));
+        assert!(reports.len() < 100, "{} reports", reports.len());
     }
 }

@@ -35,6 +35,8 @@ pub(crate) struct CodeJob {
     pub timeout: Option<Duration>,
     pub workflow_path: PathBuf,
     pub code_line: u32,
+    /// For an expanded template, the template line of each code line (empty otherwise).
+    pub line_map: Vec<u32>,
     pub python: PythonSetting,
 }
 
@@ -78,6 +80,7 @@ pub(crate) async fn run_job(
             source_offset: SourceLocation {
                 file: job.workflow_path.clone(),
                 line: job.code_line,
+                line_map: job.line_map.clone(),
             },
             python: &job.python,
         };

@@ -862,10 +862,16 @@ async fn execute(
             block_type,
             properties,
         } => {
+            let progress = |fraction: Option<f64>, message: String| {
+                shared
+                    .sink
+                    .emit(Some(&block.id), EventKind::Progress { fraction, message });
+            };
             let ctx = BuiltinContext {
                 workspace: &plan.workspace,
                 journal: &shared.journal,
                 timeout: block.timeout,
+                progress: &progress,
             };
             tokio::select! {
                 result = run_builtin(block_type, properties, inputs, &ctx) => result,
@@ -888,12 +894,12 @@ async fn execute(
             run_job(job, shared.sink.clone(), log, token).await
         }
         Work::Template { language } => {
-            let code = match &block.block.kind {
+            let expansion = match &block.block.kind {
                 agentblocks_dsl::model::BlockKind::Hybrid {
                     template: Some(template),
                     parameters,
                     ..
-                } => crate::executors::template::expand_template(
+                } => crate::executors::template::expand_template_mapped(
                     template,
                     parameters.as_deref().unwrap_or(&[]),
                     language,
@@ -903,7 +909,8 @@ async fn execute(
                 })?,
                 _ => return Err(Failure::new(ErrorKind::Setup, "the block has no template")),
             };
-            let job = code_job(shared, block, language, code, Vec::new(), inputs);
+            let mut job = code_job(shared, block, language, expansion.code, Vec::new(), inputs);
+            job.line_map = expansion.lines;
             run_job(job, shared.sink.clone(), log, token).await
         }
         Work::Unsupported(message) => Err(Failure::new(ErrorKind::Unsupported, message.clone())),
@@ -931,6 +938,7 @@ fn code_job(
         timeout: block.timeout,
         workflow_path: plan.workflow_path.clone(),
         code_line: block.code_line,
+        line_map: Vec::new(),
         python: shared.python.clone(),
     }
 }

@@ -103,6 +103,7 @@ impl Call<'_> {
             source_offset: SourceLocation {
                 file: PathBuf::from("flow.ab"),
                 line: 10,
+                line_map: Vec::new(),
             },
             python: &PythonSetting::Embedded,
         };

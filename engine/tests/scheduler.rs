@@ -537,3 +537,180 @@ async fn checker_errors_stop_the_run_before_anything_executes() {
     assert!(diagnostics.iter().any(|d| d.is_error()));
     assert!(!dir.path().join("ran").exists());
 }
+
+/// The failure of the only block of a run of `text`: (workflow line, traceback).
+async fn failed_at(dir: &Path, text: &str, block: &str) -> (Option<u32>, String) {
+    let (report, events) = run_in(dir, text, false).await;
+    assert_eq!(report.status, RunStatus::Failed, "{events:#?}");
+    let error = of(&events, block)
+        .into_iter()
+        .find_map(|k| match k {
+            EventKind::BlockFailed { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .unwrap();
+    (
+        error.location.unwrap().code_line,
+        error.traceback.unwrap_or_default(),
+    )
+}
+
+// Line 7 is `{{body}}` (three lines once expanded), line 8 the line after it.
+const PYTHON_TEMPLATE: &str = r#"workflow "W" {
+  block make = template python "Make" {
+    param body: String = "BODY"
+    placeholder body = code_block(python)
+    out x: Integer
+    template ```
+      {{body}}
+      x = LAST
+      ```
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_template_failure_points_at_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = PYTHON_TEMPLATE
+        .replace("BODY", r"a = 1\nb = 2\nc = 3")
+        .replace("LAST", "1 / 0");
+    let (line, traceback) = failed_at(dir.path(), &text, "make").await;
+    assert_eq!(line, Some(8), "{traceback}");
+    assert!(traceback.contains("workflow.ab\", line 8"), "{traceback}");
+
+    // A failure inside the placeholder's lines is the placeholder's line.
+    let text = PYTHON_TEMPLATE
+        .replace("BODY", r"a = 1\nb = 1 / 0\nc = 3")
+        .replace("LAST", "1");
+    let (line, traceback) = failed_at(dir.path(), &text, "make").await;
+    assert_eq!(line, Some(7), "{traceback}");
+
+    // So is a syntax error.
+    let text = PYTHON_TEMPLATE
+        .replace("BODY", r"a = 1\nb = 2\nc = 3")
+        .replace("LAST", "(");
+    let (line, traceback) = failed_at(dir.path(), &text, "make").await;
+    assert_eq!(line, Some(8), "{traceback}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_template_failure_points_at_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  block make = template javascript "Make" {
+    param body: String = "let a = 1;\nlet b = 2;\nlet c = 3;"
+    placeholder body = code_block(javascript)
+    out x: Integer
+    template ```
+      {{body}}
+      throw new Error("boom");
+      ```
+  }
+}
+"#;
+    let (line, traceback) = failed_at(dir.path(), text, "make").await;
+    assert_eq!(line, Some(8), "{traceback}");
+    assert!(traceback.contains("workflow.ab:8"), "{traceback}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_template_failure_points_at_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"workflow "W" {
+  block make = template shell "Make" {
+    param body: String = "true\ntrue\ntrue"
+    placeholder body = code_block(shell)
+    out stdout: String
+    template ```
+      {{body}}
+      no_such_command_here
+      ```
+  }
+}
+"#;
+    let (line, traceback) = failed_at(dir.path(), text, "make").await;
+    assert_eq!(line, Some(8), "{traceback}");
+}
+
+/// The `progress` events of `block`: (fraction, message).
+fn progress_of(events: &[Event], block: &str) -> Vec<(Option<f64>, String)> {
+    of(events, block)
+        .into_iter()
+        .filter_map(|k| match k {
+            EventKind::Progress { fraction, message } => Some((*fraction, message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn built_ins_report_progress_a_bounded_number_of_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    for i in 0..2000 {
+        let text = if i % 2 == 0 { "keep me" } else { "drop me" };
+        std::fs::write(files.join(format!("f{i:04}.txt")), text).unwrap();
+    }
+    let text = r#"workflow "W" {
+  block find = find_files "Find" {
+    directory = "files"
+    patterns = ["*.txt"]
+  }
+  block filter = filter_content "Filter" {
+    pattern = "keep"
+    in files: List[Path] <- find.files
+  }
+  block list = list_directory "List" {
+    path = "files"
+  }
+}
+"#;
+    let (report, events) = run_in(dir.path(), text, false).await;
+    assert_eq!(report.status, RunStatus::Succeeded, "{events:#?}");
+
+    // Filtering knows its total: fractions in 0..=1, rising, ending at 1.
+    let filter = progress_of(&events, "filter");
+    assert!(!filter.is_empty());
+    let fractions: Vec<f64> = filter.iter().map(|(f, _)| f.unwrap()).collect();
+    assert!(
+        fractions.iter().all(|f| (0.0..=1.0).contains(f)),
+        "{fractions:?}"
+    );
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+    assert_eq!(fractions.last(), Some(&1.0));
+    assert!(
+        filter.last().unwrap().1.contains("2000 of 2000"),
+        "{filter:?}"
+    );
+    // Rate-limited by fraction: at most one per 1% (plus the start and the end), not per file.
+    assert!(filter.len() <= 102, "{} events", filter.len());
+    // Every progress event comes while the block runs.
+    let kinds = of(&events, "filter");
+    let started = kinds
+        .iter()
+        .position(|k| matches!(k, EventKind::BlockStarted { .. }))
+        .unwrap();
+    let finished = kinds
+        .iter()
+        .position(|k| matches!(k, EventKind::BlockFinished { .. }))
+        .unwrap();
+    assert!(kinds[started..finished]
+        .iter()
+        .any(|k| matches!(k, EventKind::Progress { .. })));
+    assert!(!kinds[finished..]
+        .iter()
+        .any(|k| matches!(k, EventKind::Progress { .. })));
+
+    // Finding files does not know the total until the end; it ends with the count.
+    let find = progress_of(&events, "find");
+    let (last_fraction, last_message) = find.last().unwrap();
+    assert_eq!(*last_fraction, Some(1.0));
+    assert_eq!(last_message, "2000 files found");
+    assert!(find[..find.len() - 1].iter().all(|(f, _)| f.is_none()));
+    assert!(find.len() < 2000 / 10, "{} events", find.len());
+
+    let list = progress_of(&events, "list");
+    assert_eq!(list.last().unwrap().1, "2000 entries listed");
+}

@@ -85,9 +85,10 @@ impl CodeRequest<'_> {
         }
     }
 
-    /// Maps a 1-based line of the code to the workflow file's line.
+    /// Maps a 1-based line of the code to the workflow file's line (through the template's
+    /// line map for an expanded template).
     pub fn workflow_line(&self, code_line: u32) -> u32 {
-        self.source_offset.line + code_line.saturating_sub(1)
+        self.source_offset.workflow_line(code_line)
     }
 
     /// Resolves a declared type name.
@@ -132,13 +133,43 @@ impl CodeRequest<'_> {
     }
 }
 
-/// A place in the workflow file.
+/// Where the code is in the workflow file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourceLocation {
     /// The workflow file.
     pub file: PathBuf,
-    /// 1-based line.
+    /// 1-based line of the code's first line (a template's first line, for a template).
     pub line: u32,
+    /// For code expanded from a template, the template line each code line came from
+    /// (`template::Expansion::lines`: entry `i` is for code line `i + 1`); empty when the code
+    /// is the block's own, line for line.
+    pub line_map: Vec<u32>,
+}
+
+impl SourceLocation {
+    /// Maps a 1-based line of the code to the workflow file's line. Lines past the end of the
+    /// line map (a language may report an error just after the code) continue from its last
+    /// entry.
+    pub fn workflow_line(&self, code_line: u32) -> u32 {
+        let source_line = match self.line_map.last() {
+            None => code_line,
+            Some(&last) => {
+                let index = code_line.saturating_sub(1) as usize;
+                match self.line_map.get(index) {
+                    Some(&line) => line,
+                    None => last + (code_line - self.line_map.len() as u32),
+                }
+            }
+        };
+        self.line + source_line.saturating_sub(1)
+    }
+
+    /// The workflow line of every code line, for executors that map lines outside Rust.
+    pub fn workflow_lines(&self) -> Vec<u32> {
+        (1..=self.line_map.len() as u32)
+            .map(|code_line| self.workflow_line(code_line))
+            .collect()
+    }
 }
 
 /// Which stream a log line came from.

@@ -158,11 +158,22 @@ def missing_dependencies(requirements):
     return missing
 
 
-def _describe(error, fname, workflow_file, offset, block_id):
+def _workflow_line(lineno, offset, lines):
+    """The workflow line of code line `lineno`: through `lines` (a template's line map, one
+    workflow line per code line) when given, else counted from `offset`."""
+    if lines:
+        if 1 <= lineno <= len(lines):
+            return lines[lineno - 1]
+        if lineno > len(lines):
+            return lines[-1] + lineno - len(lines)
+    return lineno + offset - 1
+
+
+def _describe(error, fname, workflow_file, offset, block_id, lines):
     """(message, traceback, workflow line) for an exception raised by the block."""
     line = None
     if isinstance(error, SyntaxError) and error.filename == fname:
-        line = (error.lineno or 1) + offset - 1
+        line = _workflow_line(error.lineno or 1, offset, lines)
         message = "SyntaxError: " + str(error.msg)
         text = (error.text or "").rstrip("\n")
         tb = '  File "%s", line %d\n    %s\n%s' % (workflow_file, line, text.strip(), message)
@@ -176,7 +187,7 @@ def _describe(error, fname, workflow_file, offset, block_id):
         if not started:
             continue
         if frame.filename == fname:
-            line = frame.lineno + offset - 1
+            line = _workflow_line(frame.lineno, offset, lines)
             name = "block `%s`" % block_id if frame.name == "<module>" else frame.name
             out.append('  File "%s", line %d, in %s' % (workflow_file, line, name))
         else:
@@ -215,7 +226,7 @@ def _compile(code, single, fname):
     return entry
 
 
-def run(code, inputs, single, emit, fname, workflow_file, offset, block_id):
+def run(code, inputs, single, emit, fname, workflow_file, offset, block_id, lines):
     """Runs the code; returns ("ok", namespace), ("stop", None) or ("error", description)."""
     writers = (_Writer(emit, 0), _Writer(emit, 1))
     _local.writers = writers
@@ -233,9 +244,9 @@ def run(code, inputs, single, emit, fname, workflow_file, offset, block_id):
     except SystemExit as error:
         if error.code in (None, 0):
             return ("ok", namespace)
-        return ("error", _describe(error, fname, workflow_file, offset, block_id))
+        return ("error", _describe(error, fname, workflow_file, offset, block_id, lines))
     except BaseException as error:
-        return ("error", _describe(error, fname, workflow_file, offset, block_id))
+        return ("error", _describe(error, fname, workflow_file, offset, block_id, lines))
     finally:
         try:
             for writer in writers:
@@ -322,6 +333,8 @@ struct Job {
     dependencies: Vec<String>,
     workflow_file: String,
     offset: u32,
+    /// The workflow line of each code line, for a template (else empty: counted from `offset`).
+    lines: Vec<u32>,
     python: PythonSetting,
 }
 
@@ -343,6 +356,7 @@ pub fn run_python(
         dependencies: dependencies.to_vec(),
         workflow_file: req.source_offset.file.to_string_lossy().into_owned(),
         offset: req.source_offset.line.max(1),
+        lines: req.source_offset.workflow_lines(),
         python: req.python.clone(),
     };
     let finished = Arc::new(AtomicBool::new(false));
@@ -539,6 +553,7 @@ fn run_job(
             job.workflow_file.as_str(),
             job.offset,
             job.block_id.as_str(),
+            job.lines.clone(),
         ),
     );
     let outcome = match outcome {

@@ -26,8 +26,42 @@ pub fn expand_template(
     parameters: &[Parameter],
     base_language: &str,
 ) -> Result<String, String> {
+    expand_template_mapped(template, parameters, base_language).map(|expansion| expansion.code)
+}
+
+/// Expanded code and where each of its lines came from in the template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expansion {
+    /// The code in the base language.
+    pub code: String,
+    /// For line `i + 1` of `code`, the 1-based line of the template source that produced it:
+    /// the line itself for template text, the placeholder's line for every line a placeholder
+    /// expanded to. One entry per line of `code`.
+    pub lines: Vec<u32>,
+}
+
+/// [`expand_template`], also keeping the line map (see [`Expansion::lines`]), so that errors in
+/// the expanded code can point at the template text the user wrote.
+pub fn expand_template_mapped(
+    template: &Template,
+    parameters: &[Parameter],
+    base_language: &str,
+) -> Result<Expansion, String> {
     let source = template.source.value.as_str();
     let mut out = String::with_capacity(source.len());
+    let mut lines = vec![1];
+    let mut template_line = 1u32;
+    // Template text: every newline starts the next template line.
+    let copy = |out: &mut String, lines: &mut Vec<u32>, line: &mut u32, text: &str| {
+        for (i, piece) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+                *line += 1;
+                lines.push(*line);
+            }
+            out.push_str(piece);
+        }
+    };
     let mut rest = source;
     while let Some(open) = rest.find("{{") {
         let after = &rest[open + 2..];
@@ -36,11 +70,11 @@ pub fn expand_template(
         };
         let name = after[..close].trim();
         if !is_identifier(name) {
-            out.push_str(&rest[..open + 2]);
+            copy(&mut out, &mut lines, &mut template_line, &rest[..open + 2]);
             rest = after;
             continue;
         }
-        out.push_str(&rest[..open]);
+        copy(&mut out, &mut lines, &mut template_line, &rest[..open]);
         let column_prefix = match out.rfind('\n') {
             Some(newline) => &out[newline + 1..],
             None => &out[..],
@@ -51,11 +85,21 @@ pub fn expand_template(
             " ".repeat(column_prefix.chars().count())
         };
         let expansion = expand_one(template, parameters, base_language, name, &indent)?;
-        out.push_str(&expansion);
+        // Every line the placeholder expands to is the placeholder's line.
+        let placeholder_line = template_line;
+        for (i, piece) in expansion.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+                lines.push(placeholder_line);
+            }
+            out.push_str(piece);
+        }
+        // `{{ name }}` may hold newlines between the braces.
+        template_line += after[..close].matches('\n').count() as u32;
         rest = &after[close + 2..];
     }
-    out.push_str(rest);
-    Ok(out)
+    copy(&mut out, &mut lines, &mut template_line, rest);
+    Ok(Expansion { code: out, lines })
 }
 
 fn expand_one(
@@ -253,4 +297,68 @@ fn shell_quote(text: &str) -> String {
 
 fn sql_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentblocks_dsl::convert::{analyze, FileKind};
+    use agentblocks_dsl::model::BlockKind;
+
+    fn expand(text: &str) -> Expansion {
+        let doc = analyze(FileKind::Dsl, text).document.unwrap();
+        let block = doc.workflow.blocks.iter().flatten().next().unwrap();
+        let BlockKind::Hybrid {
+            template: Some(template),
+            parameters,
+            base_language,
+            ..
+        } = &block.kind
+        else {
+            panic!("not a template");
+        };
+        let expansion = expand_template_mapped(
+            template,
+            parameters.as_deref().unwrap_or(&[]),
+            &base_language.value,
+        )
+        .unwrap();
+        assert_eq!(
+            expansion.code,
+            expand_template(
+                template,
+                parameters.as_deref().unwrap_or(&[]),
+                &base_language.value
+            )
+            .unwrap()
+        );
+        expansion
+    }
+
+    #[test]
+    fn every_expanded_line_maps_to_the_template_line_it_came_from() {
+        let expansion = expand(
+            r#"workflow "W" {
+  block t = template python "T" {
+    param body: String = "a = 1\n  b = 2\n\nc = 3\n"
+    param n: Integer = 4
+    placeholder body = code_block(python)
+    placeholder n = expression(n)
+    template ```
+      def f():
+          {{body}}
+          return {{n}}
+      x = "{{not a placeholder}}"
+      ```
+  }
+}
+"#,
+        );
+        assert_eq!(
+            expansion.code,
+            "def f():\n    a = 1\n      b = 2\n\n    c = 3\n    return 4\nx = \"{{not a placeholder}}\""
+        );
+        assert_eq!(expansion.lines, [1, 2, 2, 2, 2, 3, 4]);
+        assert_eq!(expansion.lines.len(), expansion.code.lines().count());
+    }
 }
