@@ -49,6 +49,8 @@ pub struct Analysis {
     diagnostics: Vec<Diagnostic>,
     /// The blocks lowered, for analysing the next edit incrementally (`.ab` files).
     lower_cache: LowerCache,
+    /// The blocks' local check results, likewise (see [`check::CheckCache`]).
+    check_cache: check::CheckCache,
 }
 
 impl Analysis {
@@ -70,6 +72,7 @@ impl Analysis {
                     document,
                     diagnostics,
                     lower_cache: LowerCache::default(),
+                    check_cache: check::CheckCache::default(),
                 }
             }
         }
@@ -81,22 +84,24 @@ impl Analysis {
     }
 
     /// Analyses `tree`, an edit of the text `previous` analysed, reusing what the edit left
-    /// unchanged (the lowered blocks whose text is unchanged, see [`LowerCache`]).
+    /// unchanged (the lowered blocks whose text is unchanged, see [`LowerCache`], and their
+    /// local check results, see [`check::CheckCache`]).
     ///
     /// Architecture invariant: the result equals `Analysis::from_tree(tree)` (property-tested
     /// in `dsl/tests/incremental.rs`).
     pub fn from_tree_after(tree: SyntaxTree, previous: &Analysis) -> Analysis {
-        Analysis::analyze_tree(tree, Some(&previous.lower_cache))
+        Analysis::analyze_tree(tree, Some(previous))
     }
 
-    fn analyze_tree(tree: SyntaxTree, previous: Option<&LowerCache>) -> Analysis {
+    fn analyze_tree(tree: SyntaxTree, previous: Option<&Analysis>) -> Analysis {
         let Lowered {
             document,
             diagnostics: lowering,
             cache: lower_cache,
             clean_blocks,
             line_index,
-        } = syntax::lower::lower_incremental(&tree, previous);
+            block_refs,
+        } = syntax::lower::lower_incremental(&tree, previous.map(|p| &p.lower_cache));
         let mut diagnostics = syntax::syntax_errors_except(&tree, &clean_blocks);
         // A line with a syntax error gets no other diagnostics: they would be cascades of the
         // syntax error, which says what is wrong (the rule `convert::analyze` follows).
@@ -104,7 +109,8 @@ impl Analysis {
             .iter()
             .map(|d| line_index.line_of(d.span().start))
             .collect();
-        let checked = check::check(&document);
+        let (checked, check_cache) =
+            check::check_incremental(&document, &block_refs, previous.map(|p| &p.check_cache));
         diagnostics.extend(
             lowering
                 .into_iter()
@@ -120,6 +126,7 @@ impl Analysis {
             document: Some(document),
             diagnostics,
             lower_cache,
+            check_cache,
         }
     }
 
