@@ -135,9 +135,10 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
 /// only the comment anchors hold and which are renumbered on reuse. So a block whose key
 /// text is unchanged is reused, its spans moved by the distance it moved. Blocks whose tree
 /// has errors are always lowered again: tree-sitter's error recovery may depend on more than
-/// their text. Everything that crosses blocks (derived connection types and ids,
-/// `connection_order`, duplicate ids, comments outside blocks and comment attachment) is
-/// recomputed from the reused parts.
+/// their text. Everything that crosses blocks (derived connection types, `connection_order`,
+/// duplicate ids, comments outside blocks and comment attachment) is recomputed from the
+/// reused parts; a connection's derived id depends on the connection alone and is cached with
+/// it. The check cache keys on the entries too ([`BlockRef`], `check::CheckCache`).
 #[derive(Clone, Debug, Default)]
 pub struct LowerCache {
     blocks: FxHashMap<u64, Arc<BlockEntry>>,
