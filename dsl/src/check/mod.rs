@@ -159,6 +159,30 @@ struct CachedChecks {
 }
 
 impl CheckCache {
+    /// The number of blocks held.
+    pub fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// True when no block is held.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// How many of this cache's blocks were taken from `previous` (not checked again).
+    #[cfg(test)]
+    pub(crate) fn reused_from(&self, previous: &CheckCache) -> usize {
+        self.blocks
+            .iter()
+            .filter(|(id, cached)| {
+                previous
+                    .blocks
+                    .get(id)
+                    .is_some_and(|old| Arc::ptr_eq(old, cached))
+            })
+            .count()
+    }
+
     /// The local checks of the block `block_ref`, from this cache, else `previous`, else
     /// `check`ed now; remembered here.
     fn local_checks(

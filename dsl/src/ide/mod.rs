@@ -247,6 +247,36 @@ pub fn dsl_name(name: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Typing into one block checks only that block again, until a named type changes.
+    #[test]
+    fn typing_rechecks_only_the_edited_block() {
+        let mut text = String::from("workflow \"W\" {\n  type T = {a: Integer}\n");
+        for i in 0..10 {
+            text.push_str(&format!(
+                "  block b{i} = python {{\n    in t: T = {{\"a\": {i}}}\n    out n: Numbr\n  }}\n"
+            ));
+        }
+        text.push_str("}\n");
+        let first = Analysis::new(FileKind::Dsl, &text);
+        assert_eq!(first.check_cache.len(), 10);
+        let edit = |analysis: &Analysis, at: usize, end: usize, insert: &str| {
+            let mut tree = analysis.tree().expect("a tree").clone();
+            tree.edit(at, end, insert);
+            let next = Analysis::from_tree_after(tree.clone(), analysis);
+            assert_eq!(next.diagnostics(), Analysis::from_tree(tree).diagnostics());
+            next
+        };
+        let at = text.find("b5 =").expect("block b5") + 2;
+        let typed = edit(&first, at, at, "x");
+        assert_eq!(typed.check_cache.reused_from(&first.check_cache), 9);
+        assert!(!typed.diagnostics().iter().any(|d| d.code == "value-type"));
+        // `a` is no longer an Integer: every block's default is wrong, so none is reused.
+        let at = text.find("Integer").expect("the type");
+        let retyped = edit(&typed, at, at + "Integer".len(), "String");
+        assert_eq!(retyped.check_cache.reused_from(&typed.check_cache), 0);
+        assert!(retyped.diagnostics().iter().any(|d| d.code == "value-type"));
+    }
+
     /// Every feature at every offset of every example, whole and cut short, without panicking.
     #[test]
     fn no_feature_panics_anywhere() {
