@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::diagnostics as d;
 use super::workflow::{check_extras, check_output_format};
-use super::Index;
 use crate::catalog::{self, BlockDef, PropertyDef, PropertyKind};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Block, BlockKind, Property, Span, Str};
@@ -68,7 +67,7 @@ fn known_language(language: &Str, out: &mut Vec<Diagnostic>) {
 }
 
 /// The per-block kind and property checks.
-pub(super) fn check(_index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(block: &Block, out: &mut Vec<Diagnostic>) {
     if !is_identifier(&block.id.value) {
         out.push(d::invalid_name("block", &block.id));
     }

@@ -90,7 +90,7 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
         return;
     };
     if let Some(data_type) = &conn.data_type {
-        if let Some(parsed) = check_type(index, data_type, out) {
+        if let Some(parsed) = check_type(&index.scope(), data_type, out) {
             if parsed != *source_ty {
                 let name = format!("{}.{}", source_block.id.value, source_port.name);
                 out.push(d::data_type_mismatch(

@@ -18,6 +18,11 @@
 //! the cycle search look at the whole workflow, both linear in its size, so a language server
 //! can rebuild the index and re-check just the blocks an edit touched.
 //!
+//! Architecture invariant: a block's local checks (kind, properties, ports, prompts,
+//! templates: [`check_block_local`]) read only the block, the catalogue and the [`Scope`]
+//! (named types, variable names), so [`check_incremental`] reuses them, moved, for a block
+//! whose lowering was reused while the scope is unchanged (see [`CheckCache`]).
+//!
 //! Decisions (documented in `docs/architecture.md`):
 //! - a visual block's ports are the catalogue's; the ports it declares must be catalogue ports
 //!   whose types agree (`unknown-port`, `catalog-port-type`); undeclared catalogue ports are
@@ -40,21 +45,56 @@ mod workflow;
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::catalog::{self, BlockDef, LanguageDef, PortDef};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Block, BlockKind, Connection, Document, Port, Span, Variable, Workflow};
+use crate::syntax::lower::BlockRef;
+use crate::syntax::shift::Shift;
 use crate::types::{parse_type, Type, TypeError};
 
 /// Checks a whole document; the diagnostics come sorted by their primary span.
 pub fn check(doc: &Document) -> Vec<Diagnostic> {
+    check_incremental(doc, &[], None).0
+}
+
+/// [`check`], reusing the local checks of `previous` (the cache of an earlier check) for the
+/// blocks that are the same lowering cache entries (`block_refs`, one per block of `doc`, from
+/// [`crate::syntax::lower::Lowered`]); returns the cache for the next check.
+///
+/// Architecture invariant: the diagnostics equal [`check`]`(doc)` whatever `previous` holds
+/// (property-tested in `dsl/tests/incremental.rs`); see [`CheckCache`].
+pub(crate) fn check_incremental(
+    doc: &Document,
+    block_refs: &[Option<BlockRef>],
+    previous: Option<&CheckCache>,
+) -> (Vec<Diagnostic>, CheckCache) {
     let index = Index::build(&doc.workflow);
+    let scope = ScopeKey::of(&doc.workflow);
+    let previous = previous.filter(|previous| previous.scope == scope);
+    let block_refs = if block_refs.len() == index.blocks.len() {
+        block_refs
+    } else {
+        &[]
+    };
+    let mut next = CheckCache {
+        scope,
+        blocks: FxHashMap::with_capacity_and_hasher(block_refs.len(), Default::default()),
+    };
     let mut out = Vec::new();
     workflow::check(doc, &index, &mut out);
-    for block_idx in 0..index.blocks.len() {
-        check_block(&index, block_idx, &mut out);
+    for (block_idx, block) in index.blocks.iter().enumerate() {
+        let block_ref = block_refs.get(block_idx).and_then(Option::as_ref);
+        let local = match block_ref {
+            Some(block_ref) => next.local_checks(previous, block_ref, || {
+                check_block_local(index.scope(), block)
+            }),
+            None => check_block_local(index.scope(), block),
+        };
+        block_checks(&index, block_idx, local, &mut out);
     }
     for conn_idx in 0..index.connections.len() {
         connections::check_connection(&index, conn_idx, &mut out);
@@ -63,7 +103,7 @@ pub fn check(doc: &Document) -> Vec<Diagnostic> {
     out.sort_by(|a, b| {
         (a.span().start, a.span().end, a.code).cmp(&(b.span().start, b.span().end, b.code))
     });
-    out
+    (out, next)
 }
 
 /// Runs every per-block check of block number `block_idx`; the results depend only on that
@@ -72,12 +112,161 @@ pub fn check_block(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) {
     let Some(block) = index.blocks.get(block_idx) else {
         return;
     };
-    blocks::check(index, block, out);
-    ports::check(index, block_idx, out);
+    block_checks(
+        index,
+        block_idx,
+        check_block_local(index.scope(), block),
+        out,
+    );
+}
+
+/// Block number `block_idx`'s diagnostics, given its local ones: those run in their order.
+fn block_checks(index: &Index, block_idx: usize, local: LocalChecks, out: &mut Vec<Diagnostic>) {
+    let LocalChecks {
+        mut diagnostics,
+        split,
+    } = local;
+    let mut after = diagnostics.split_off(split);
+    out.append(&mut diagnostics);
     connections::check_block_inputs(index, block_idx, out);
     connections::check_block_outputs(index, block_idx, out);
-    prompts::check(index, block_idx, out);
-    templates::check(index, block, out);
+    out.append(&mut after);
+}
+
+/// The local checks of the blocks of one check, for checking an edit of the document: the
+/// blocks whose lowering is reused ([`BlockRef`]) reuse their local diagnostics too.
+///
+/// Invariant: a block's local diagnostics ([`check_block_local`]) depend only on the block,
+/// the catalogue and the [`Scope`], whose answers depend only on the [`ScopeKey`]. A block
+/// that is the same lowering cache entry as a block checked before is that block moved by
+/// some distance, so, under the same scope key, its local diagnostics are the earlier ones
+/// moved by that distance. The cache is dropped whole when the scope key changes (an edit of a
+/// type declaration or a variable's name); the checks that read other blocks or connections
+/// (inputs fed, outputs used, connections, cycles, duplicates) are always run again.
+#[derive(Clone, Debug, Default)]
+pub struct CheckCache {
+    scope: ScopeKey,
+    /// By [`BlockRef::id`].
+    blocks: FxHashMap<usize, Arc<CachedChecks>>,
+}
+
+/// One block's local diagnostics, with spans as of when it was checked.
+#[derive(Debug)]
+struct CachedChecks {
+    /// The lowering cache entry, as the block was then (holding it keeps its id unique).
+    block: BlockRef,
+    local: LocalChecks,
+}
+
+impl CheckCache {
+    /// The number of blocks held.
+    pub fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// True when no block is held.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// How many of this cache's blocks were taken from `previous` (not checked again).
+    #[cfg(test)]
+    pub(crate) fn reused_from(&self, previous: &CheckCache) -> usize {
+        self.blocks
+            .iter()
+            .filter(|(id, cached)| {
+                previous
+                    .blocks
+                    .get(id)
+                    .is_some_and(|old| Arc::ptr_eq(old, cached))
+            })
+            .count()
+    }
+
+    /// The local checks of the block `block_ref`, from this cache, else `previous`, else
+    /// `check`ed now; remembered here.
+    fn local_checks(
+        &mut self,
+        previous: Option<&CheckCache>,
+        block_ref: &BlockRef,
+        check: impl FnOnce() -> LocalChecks,
+    ) -> LocalChecks {
+        let id = block_ref.id();
+        let found = self
+            .blocks
+            .get(&id)
+            .or_else(|| previous?.blocks.get(&id))
+            .cloned();
+        match found {
+            Some(cached) => {
+                let mut local = cached.local.clone();
+                let delta = block_ref.delta() - cached.block.delta();
+                if delta != 0 {
+                    local.diagnostics.shift(delta);
+                }
+                self.blocks.entry(id).or_insert(cached);
+                local
+            }
+            None => {
+                let local = check();
+                self.blocks.insert(
+                    id,
+                    Arc::new(CachedChecks {
+                        block: block_ref.clone(),
+                        local: local.clone(),
+                    }),
+                );
+                local
+            }
+        }
+    }
+}
+
+/// Everything of the workflow the [`Scope`] answers from: the type declarations (names and
+/// type texts) and the variable names, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct ScopeKey {
+    types: Vec<(String, String)>,
+    variables: Vec<String>,
+}
+
+impl ScopeKey {
+    fn of(workflow: &Workflow) -> ScopeKey {
+        ScopeKey {
+            types: workflow
+                .types
+                .iter()
+                .flatten()
+                .map(|decl| (decl.name.value.clone(), decl.ty.text.clone()))
+                .collect(),
+            variables: workflow
+                .variables
+                .iter()
+                .flatten()
+                .map(|variable| variable.name.value.clone())
+                .collect(),
+        }
+    }
+}
+
+/// The diagnostics of a block's local checks: `diagnostics[..split]` come before its
+/// connection checks (kind, properties, ports), the rest after (prompts, templates).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LocalChecks {
+    diagnostics: Vec<Diagnostic>,
+    split: usize,
+}
+
+/// The checks of a block that read only the block, the catalogue and the [`Scope`] (named
+/// types, variable names): its kind, properties, port declarations, prompts and templates.
+fn check_block_local(scope: Scope, block: &Block) -> LocalChecks {
+    let mut diagnostics = Vec::new();
+    blocks::check(block, &mut diagnostics);
+    ports::check(scope, block, &mut diagnostics);
+    let split = diagnostics.len();
+    prompts::check(scope, block, &mut diagnostics);
+    templates::check(scope, block, &mut diagnostics);
+    LocalChecks { diagnostics, split }
 }
 
 /// One port of a block as the checks see it: declared, from the catalogue, or both.
@@ -249,6 +438,11 @@ impl<'a> Index<'a> {
         self.types.contains_key(name)
     }
 
+    /// The part of the index the per-block local checks may read (see [`Scope`]).
+    pub fn scope(&self) -> Scope<'_, 'a> {
+        Scope { index: self }
+    }
+
     /// True when `from` may flow into `to` in this workflow.
     pub fn assignable(&self, from: &Type, to: &Type) -> bool {
         crate::types::is_assignable(from, to, &|name| self.named_type(name))
@@ -258,6 +452,51 @@ impl<'a> Index<'a> {
     pub fn block(&self, id: &str) -> Option<(usize, &'a Block)> {
         let idx = *self.block_by_id.get(id)?;
         Some((idx, self.blocks.get(idx)?))
+    }
+}
+
+/// What the block-local checks ([`check_block_local`]) may know of the workflow besides
+/// their block: its named types (names and definitions) and the names of its variables.
+///
+/// Invariant: every answer is a function of the workflow's type declarations (names and type
+/// texts, in order) and its variable names (in order), which [`ScopeKey`] records, so a block's
+/// local diagnostics can be reused while its lowering and that key are unchanged
+/// ([`CheckCache`]). Do not widen it to anything else of the workflow (other blocks,
+/// connections, a variable's value or span) without adding that to [`ScopeKey`].
+#[derive(Clone, Copy)]
+pub struct Scope<'i, 'a> {
+    index: &'i Index<'a>,
+}
+
+impl Scope<'_, '_> {
+    /// [`parse_type`]`(text)`; depends on the text alone.
+    pub fn parse_type(&self, text: &str) -> Result<Rc<Type>, TypeError> {
+        self.index.parse_type(text)
+    }
+
+    /// Resolves a declared type name.
+    pub fn named_type(&self, name: &str) -> Option<Type> {
+        self.index.named_type(name)
+    }
+
+    /// True when `name` is a declared type.
+    pub fn is_declared_type(&self, name: &str) -> bool {
+        self.index.is_declared_type(name)
+    }
+
+    /// The declared type names (for "did you mean").
+    pub fn type_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.index.types.keys().copied()
+    }
+
+    /// True when a variable is named `name`.
+    pub fn has_variable(&self, name: &str) -> bool {
+        self.index.variables.contains_key(name)
+    }
+
+    /// The variable names (for "did you mean").
+    pub fn variable_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.index.variables.keys().copied()
     }
 }
 

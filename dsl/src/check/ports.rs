@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::diagnostics as d;
 use super::workflow::{check_extras, check_type};
-use super::{block_def, language_def, Index};
+use super::{block_def, language_def, Scope};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Block, BlockKind, Port, Span};
 use crate::types::{is_identifier, value_fits};
@@ -18,10 +18,7 @@ const PORT_KEYS: &[(&str, &str)] = &[
 ];
 
 /// The per-block port checks of block number `block_idx`.
-pub(super) fn check(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) {
-    let Some(block) = index.blocks.get(block_idx) else {
-        return;
-    };
+pub(super) fn check(index: Scope, block: &Block, out: &mut Vec<Diagnostic>) {
     let plugin = matches!(block.kind, BlockKind::Plugin { .. });
     for (ports, direction) in [(&block.inputs, "input"), (&block.outputs, "output")] {
         let ports = ports.as_deref().unwrap_or_default();
@@ -39,13 +36,7 @@ pub(super) fn check(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) 
     language_outputs(index, block, out);
 }
 
-fn check_port(
-    index: &Index,
-    port: &Port,
-    plugin: bool,
-    direction: &str,
-    out: &mut Vec<Diagnostic>,
-) {
+fn check_port(index: Scope, port: &Port, plugin: bool, direction: &str, out: &mut Vec<Diagnostic>) {
     if !is_identifier(&port.name.value) {
         out.push(d::invalid_name(direction, &port.name));
     }
@@ -54,7 +45,7 @@ fn check_port(
     let parsed = if plugin {
         index.parse_type(&port.ty.text).ok()
     } else {
-        check_type(index, &port.ty, out)
+        check_type(&index, &port.ty, out)
     };
     if let (Some(ty), Some(default)) = (parsed, &port.default) {
         if !value_fits(&default.value, &ty, &|name| index.named_type(name)) {
@@ -71,7 +62,7 @@ fn check_port(
 /// A visual block's declared ports must be catalogue ports, with types that agree: a declared
 /// input may be narrower than the catalogue's (its type assignable to it), a declared output
 /// wider (the catalogue's assignable to it).
-fn catalogue_ports(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
+fn catalogue_ports(index: Scope, block: &Block, out: &mut Vec<Diagnostic>) {
     let Some(def) = block_def(block) else { return };
     let named = |name: &str| index.named_type(name);
     for port in block.inputs.iter().flatten() {
@@ -120,7 +111,7 @@ fn catalogue_ports(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
 
 /// A code language's output conventions: a shell block outputs only `stdout`, `stderr` and
 /// `exit_code` (with types those are assignable to); a SQL block has at most one output.
-fn language_outputs(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
+fn language_outputs(index: Scope, block: &Block, out: &mut Vec<Diagnostic>) {
     let Some(language) = language_def(block) else {
         return;
     };

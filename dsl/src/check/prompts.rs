@@ -4,9 +4,9 @@
 use std::collections::HashSet;
 
 use super::diagnostics as d;
-use super::Index;
+use super::Scope;
 use crate::diagnostic::{Diagnostic, TextEdit};
-use crate::model::{BlockKind, Span, Str};
+use crate::model::{Block, BlockKind, Span, Str};
 use crate::types::is_identifier;
 
 /// The `{name}` references of a prompt: `(name, byte offset of the name in the text)`. Text
@@ -48,10 +48,7 @@ fn span_in(prompt: &Str, offset: usize, len: usize) -> (Span, bool) {
 }
 
 /// The prompt checks of block number `block_idx` (AI blocks only).
-pub(super) fn check(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) {
-    let Some(block) = index.blocks.get(block_idx) else {
-        return;
-    };
+pub(super) fn check(index: Scope, block: &Block, out: &mut Vec<Diagnostic>) {
     let BlockKind::Ai {
         system_prompt,
         user_prompt_template,
@@ -65,14 +62,14 @@ pub(super) fn check(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) 
     for prompt in [system_prompt, user_prompt_template].into_iter().flatten() {
         for (name, offset) in prompt_references(&prompt.value) {
             used.insert(name);
-            if inputs.iter().any(|p| p.name.value == name) || index.variables.contains_key(name) {
+            if inputs.iter().any(|p| p.name.value == name) || index.has_variable(name) {
                 continue;
             }
             let (span, precise) = span_in(prompt, offset, name.len());
             let candidates = inputs
                 .iter()
                 .map(|p| p.name.value.as_str())
-                .chain(index.variables.keys().copied());
+                .chain(index.variable_names());
             let fix = d::suggest(name, candidates).filter(|_| precise).map(|s| {
                 (
                     s,

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::diagnostics as d;
 use super::workflow::check_type;
-use super::Index;
+use super::Scope;
 use crate::catalog;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Block, BlockKind, PlaceholderKind, Span, Str};
@@ -30,7 +30,7 @@ pub fn template_references(text: &str) -> Vec<(&str, usize)> {
 }
 
 /// The template checks of a hybrid block.
-pub(super) fn check(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(index: Scope, block: &Block, out: &mut Vec<Diagnostic>) {
     let BlockKind::Hybrid {
         template,
         parameters,
@@ -51,7 +51,7 @@ pub(super) fn check(index: &Index, block: &Block, out: &mut Vec<Diagnostic>) {
             out.push(d::invalid_name("parameter", &param.name));
         }
         let Some(ty) = &param.ty else { continue };
-        let Some(parsed) = check_type(index, ty, out) else {
+        let Some(parsed) = check_type(&index, ty, out) else {
             continue;
         };
         for (what, value) in [("value", &param.value), ("default", &param.default)] {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use super::diagnostics as d;
-use super::Index;
+use super::{Index, Scope};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Document, Extra, Span, Str, TypeRef};
 use crate::types::{is_identifier, type_problems, value_fits, Type, TypeProblem, SCALAR_TYPES};
@@ -91,7 +91,7 @@ pub(super) fn check_extras(extras: &[Extra], known: &[(&str, &str)], out: &mut V
 /// Parses and validates a written type: `invalid-type` when it does not parse or is malformed,
 /// `undeclared-type` for names not declared. Returns the type when it parses.
 pub(super) fn check_type(
-    index: &Index,
+    index: &Scope,
     ty: &TypeRef,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Rc<Type>> {
@@ -105,10 +105,7 @@ pub(super) fn check_type(
     for problem in type_problems(&parsed, &|name| index.is_declared_type(name)) {
         match problem {
             TypeProblem::Undeclared(name) => {
-                let candidates = SCALAR_TYPES
-                    .iter()
-                    .copied()
-                    .chain(index.types.keys().copied());
+                let candidates = SCALAR_TYPES.iter().copied().chain(index.type_names());
                 let suggestion = d::suggest(&name, candidates);
                 out.push(d::undeclared_type(ty, &parsed, &name, suggestion));
             }
@@ -163,7 +160,7 @@ pub(super) fn check(doc: &Document, index: &Index, out: &mut Vec<Diagnostic>) {
         } else if !is_identifier(&decl.name.value) {
             out.push(d::invalid_name("type", &decl.name));
         }
-        check_type(index, &decl.ty, out);
+        check_type(&index.scope(), &decl.ty, out);
     }
 
     // Variables.
@@ -179,7 +176,7 @@ pub(super) fn check(doc: &Document, index: &Index, out: &mut Vec<Diagnostic>) {
         }
         check_extras(&variable.extra, VARIABLE_KEYS, out);
         let Some(ty) = &variable.ty else { continue };
-        let Some(parsed) = check_type(index, ty, out) else {
+        let Some(parsed) = check_type(&index.scope(), ty, out) else {
             continue;
         };
         if let Some(value) = &variable.value {

@@ -49,6 +49,8 @@ pub struct Analysis {
     diagnostics: Vec<Diagnostic>,
     /// The blocks lowered, for analysing the next edit incrementally (`.ab` files).
     lower_cache: LowerCache,
+    /// The blocks' local check results, likewise (see [`check::CheckCache`]).
+    check_cache: check::CheckCache,
 }
 
 impl Analysis {
@@ -70,6 +72,7 @@ impl Analysis {
                     document,
                     diagnostics,
                     lower_cache: LowerCache::default(),
+                    check_cache: check::CheckCache::default(),
                 }
             }
         }
@@ -81,22 +84,24 @@ impl Analysis {
     }
 
     /// Analyses `tree`, an edit of the text `previous` analysed, reusing what the edit left
-    /// unchanged (the lowered blocks whose text is unchanged, see [`LowerCache`]).
+    /// unchanged (the lowered blocks whose text is unchanged, see [`LowerCache`], and their
+    /// local check results, see [`check::CheckCache`]).
     ///
     /// Architecture invariant: the result equals `Analysis::from_tree(tree)` (property-tested
     /// in `dsl/tests/incremental.rs`).
     pub fn from_tree_after(tree: SyntaxTree, previous: &Analysis) -> Analysis {
-        Analysis::analyze_tree(tree, Some(&previous.lower_cache))
+        Analysis::analyze_tree(tree, Some(previous))
     }
 
-    fn analyze_tree(tree: SyntaxTree, previous: Option<&LowerCache>) -> Analysis {
+    fn analyze_tree(tree: SyntaxTree, previous: Option<&Analysis>) -> Analysis {
         let Lowered {
             document,
             diagnostics: lowering,
             cache: lower_cache,
             clean_blocks,
             line_index,
-        } = syntax::lower::lower_incremental(&tree, previous);
+            block_refs,
+        } = syntax::lower::lower_incremental(&tree, previous.map(|p| &p.lower_cache));
         let mut diagnostics = syntax::syntax_errors_except(&tree, &clean_blocks);
         // A line with a syntax error gets no other diagnostics: they would be cascades of the
         // syntax error, which says what is wrong (the rule `convert::analyze` follows).
@@ -104,7 +109,8 @@ impl Analysis {
             .iter()
             .map(|d| line_index.line_of(d.span().start))
             .collect();
-        let checked = check::check(&document);
+        let (checked, check_cache) =
+            check::check_incremental(&document, &block_refs, previous.map(|p| &p.check_cache));
         diagnostics.extend(
             lowering
                 .into_iter()
@@ -120,6 +126,7 @@ impl Analysis {
             document: Some(document),
             diagnostics,
             lower_cache,
+            check_cache,
         }
     }
 
@@ -239,6 +246,36 @@ pub fn dsl_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Typing into one block checks only that block again, until a named type changes.
+    #[test]
+    fn typing_rechecks_only_the_edited_block() {
+        let mut text = String::from("workflow \"W\" {\n  type T = {a: Integer}\n");
+        for i in 0..10 {
+            text.push_str(&format!(
+                "  block b{i} = python {{\n    in t: T = {{\"a\": {i}}}\n    out n: Numbr\n  }}\n"
+            ));
+        }
+        text.push_str("}\n");
+        let first = Analysis::new(FileKind::Dsl, &text);
+        assert_eq!(first.check_cache.len(), 10);
+        let edit = |analysis: &Analysis, at: usize, end: usize, insert: &str| {
+            let mut tree = analysis.tree().expect("a tree").clone();
+            tree.edit(at, end, insert);
+            let next = Analysis::from_tree_after(tree.clone(), analysis);
+            assert_eq!(next.diagnostics(), Analysis::from_tree(tree).diagnostics());
+            next
+        };
+        let at = text.find("b5 =").expect("block b5") + 2;
+        let typed = edit(&first, at, at, "x");
+        assert_eq!(typed.check_cache.reused_from(&first.check_cache), 9);
+        assert!(!typed.diagnostics().iter().any(|d| d.code == "value-type"));
+        // `a` is no longer an Integer: every block's default is wrong, so none is reused.
+        let at = text.find("Integer").expect("the type");
+        let retyped = edit(&typed, at, at + "Integer".len(), "String");
+        assert_eq!(retyped.check_cache.reused_from(&typed.check_cache), 0);
+        assert!(retyped.diagnostics().iter().any(|d| d.code == "value-type"));
+    }
 
     /// Every feature at every offset of every example, whole and cut short, without panicking.
     #[test]

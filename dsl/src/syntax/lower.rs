@@ -45,6 +45,32 @@ pub struct Lowered {
     /// The line index of the text (lowering places comments by line), for the caller to
     /// reuse.
     pub line_index: LineIndex,
+    /// For each block of the model, in order, the cache entry it is (filled only when a cache
+    /// is kept; `None` for a block lowered outside the cache, one with syntax errors).
+    pub(crate) block_refs: Vec<Option<BlockRef>>,
+}
+
+/// Which [`LowerCache`] entry a block of the model is, and where it now starts.
+///
+/// Invariant: the block equals the entry's block moved by [`BlockRef::delta`]. Two refs whose
+/// [`BlockRef::id`]s are equal, while either entry is alive, are the same entry (the id is its
+/// address; holding the ref keeps the entry alive), so the block is the same up to that move.
+#[derive(Clone, Debug)]
+pub(crate) struct BlockRef {
+    entry: Arc<BlockEntry>,
+    start: usize,
+}
+
+impl BlockRef {
+    /// The entry's identity.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.entry) as usize
+    }
+
+    /// How far the block moved since the entry was lowered.
+    pub(crate) fn delta(&self) -> isize {
+        self.start as isize - self.entry.start as isize
+    }
 }
 
 /// Lowers `tree`, reusing the blocks of `previous` (the cache of an earlier lowering) whose
@@ -69,6 +95,8 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
         next: keep.then(LowerCache::default),
         clean_blocks: FxHashSet::default(),
         block_comments: BlockComments::default(),
+        block_refs: Vec::new(),
+        last_ref: None,
     };
     let mut document = lowerer.lower_file(tree.root());
     let Lowerer {
@@ -77,6 +105,7 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
         next,
         clean_blocks,
         block_comments,
+        block_refs,
         ..
     } = lowerer;
     let line_index = LineIndex::new(tree.text());
@@ -93,6 +122,7 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
         cache: next.unwrap_or_default(),
         clean_blocks,
         line_index,
+        block_refs,
     }
 }
 
@@ -105,9 +135,10 @@ fn lower_with(tree: &SyntaxTree, previous: Option<&LowerCache>, keep: bool) -> L
 /// only the comment anchors hold and which are renumbered on reuse. So a block whose key
 /// text is unchanged is reused, its spans moved by the distance it moved. Blocks whose tree
 /// has errors are always lowered again: tree-sitter's error recovery may depend on more than
-/// their text. Everything that crosses blocks (derived connection types and ids,
-/// `connection_order`, duplicate ids, comments outside blocks and comment attachment) is
-/// recomputed from the reused parts.
+/// their text. Everything that crosses blocks (derived connection types, `connection_order`,
+/// duplicate ids, comments outside blocks and comment attachment) is recomputed from the
+/// reused parts; a connection's derived id depends on the connection alone and is cached with
+/// it. The check cache keys on the entries too ([`BlockRef`], `check::CheckCache`).
 #[derive(Clone, Debug, Default)]
 pub struct LowerCache {
     blocks: FxHashMap<u64, Arc<BlockEntry>>,
@@ -190,6 +221,10 @@ struct Lowerer<'a> {
     /// The comments of the blocks that went through the cache (filled only when a cache is
     /// kept), so that collecting the file's comments skips their subtrees.
     block_comments: BlockComments,
+    /// The cache entry of each block lowered into the model so far (see [`Lowered`]).
+    block_refs: Vec<Option<BlockRef>>,
+    /// The cache entry of the block [`Lowerer::lower_block_cached`] lowered last.
+    last_ref: Option<BlockRef>,
 }
 
 fn span_of(node: Node) -> Span {
@@ -930,6 +965,10 @@ impl<'a> Lowerer<'a> {
                     if let Some(block) = self.lower_block_cached(item, blocks.len(), &mut pending) {
                         self.unique_key(&mut keys.blocks, &block.id, "block", "duplicate-block");
                         blocks.push(block);
+                        let block_ref = self.last_ref.take();
+                        if self.next.is_some() {
+                            self.block_refs.push(block_ref);
+                        }
                     }
                 }
                 "connect" => {
@@ -1322,6 +1361,7 @@ impl<'a> Lowerer<'a> {
         index: usize,
         pending: &mut PendingConnections,
     ) -> Option<Block> {
+        self.last_ref = None;
         if self.next.is_none() || node.has_error() {
             return self.lower_block(node, index, pending);
         }
@@ -1356,6 +1396,10 @@ impl<'a> Lowerer<'a> {
             }
             let mut block = entry.block.clone();
             block.shift(delta);
+            self.last_ref = Some(BlockRef {
+                entry: Arc::clone(&entry),
+                start,
+            });
             if let Some(next) = &mut self.next {
                 next.blocks.entry(hash).or_insert(entry);
             }
@@ -1386,7 +1430,15 @@ impl<'a> Lowerer<'a> {
             comments,
         };
         if let Some(next) = &mut self.next {
-            next.blocks.entry(hash).or_insert_with(|| Arc::new(entry));
+            let entry = next.blocks.entry(hash).or_insert_with(|| Arc::new(entry));
+            // The entry already there (same hash) may be another text's; then this block has
+            // no entry to be identified by.
+            if &*entry.text == key {
+                self.last_ref = Some(BlockRef {
+                    entry: Arc::clone(entry),
+                    start,
+                });
+            }
         }
         block
     }
@@ -2128,9 +2180,14 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        // Derived here, not in `finish_connections`: the id depends on the connection alone,
+        // so a reused block's connections keep theirs (and the 10,000 ids of a 5,000-block
+        // workflow are not formatted again on every edit).
+        if !id_written {
+            connection.id = Some(Spanned::new(connection.derived_id(), connection.span));
+        }
         WrittenConnection {
             connection,
-            id_written,
             data_type_written,
         }
     }
@@ -2149,9 +2206,6 @@ impl<'a> Lowerer<'a> {
             .chain(pending.standalone)
             .map(|written| {
                 let mut connection = written.connection;
-                if !written.id_written {
-                    connection.id = Some(Spanned::new(connection.derived_id(), connection.span));
-                }
                 if !written.data_type_written {
                     connection.data_type =
                         source_port_type(blocks, &first, &connection).map(|text| TypeRef {
@@ -2196,8 +2250,8 @@ struct CallArguments<'t> {
 
 #[derive(Clone, Debug)]
 struct WrittenConnection {
+    /// The connection, with its id derived unless one was written.
     connection: Connection,
-    id_written: bool,
     data_type_written: bool,
 }
 

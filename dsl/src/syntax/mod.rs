@@ -11,7 +11,7 @@
 
 mod errors;
 pub mod lower;
-mod shift;
+pub(crate) mod shift;
 
 pub use errors::syntax_errors;
 pub(crate) use errors::syntax_errors_except;
