@@ -1,6 +1,6 @@
-//! Latency of the language server on a generated 5,000-block workflow, through the real
-//! service (in process): `didChange` -> `publishDiagnostics`, completion and hover (median and
-//! 95th percentile), and resident memory after opening.
+//! Latency of the language server on generated workflows of 500 and 5,000 blocks, through the
+//! real service (in process): `didChange` -> `publishDiagnostics`, completion and hover (median
+//! and 95th percentile), and resident memory after opening.
 //!
 //! `cargo bench -p agentblocks-lsp --bench latency` prints the figures.
 
@@ -39,20 +39,19 @@ fn summary(name: &str, mut samples: Vec<Duration>) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let text = generated_workflow(5_000);
-    let uri = "file:///bench/generated.ab";
     let (mut service, socket) = agentblocks_lsp::service();
-    let (diag_tx, mut diag_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    let (diag_tx, mut diag_rx) = tokio::sync::mpsc::unbounded_channel::<(String, i64)>();
     tokio::spawn(socket.for_each(move |message| {
         let diag_tx = diag_tx.clone();
         async move {
             if message.method() == "textDocument/publishDiagnostics" {
-                let version = message
-                    .params()
-                    .and_then(|p| p.get("version"))
-                    .and_then(Value::as_i64)
-                    .unwrap_or(-1);
-                let _ = diag_tx.send(version);
+                let params = message.params();
+                let field = |name: &str| params.and_then(|p| p.get(name)).cloned();
+                let version = field("version").and_then(|v| v.as_i64()).unwrap_or(-1);
+                let uri = field("uri")
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let _ = diag_tx.send((uri, version));
             }
         }
     }));
@@ -75,6 +74,25 @@ async fn main() {
         .call(call("initialized", json!({}), true))
         .await;
 
+    for blocks in [500, 5_000] {
+        measure(&mut service, &mut call, &mut diag_rx, blocks).await;
+    }
+}
+
+/// Opens a generated workflow of `blocks` blocks and measures the server on it.
+async fn measure<S>(
+    service: &mut S,
+    call: &mut impl FnMut(&'static str, Value, bool) -> Request,
+    diag_rx: &mut tokio::sync::mpsc::UnboundedReceiver<(String, i64)>,
+    blocks: usize,
+) where
+    S: Service<Request, Response = Option<tower_lsp_server::jsonrpc::Response>>,
+    S::Error: std::fmt::Debug,
+{
+    let text = generated_workflow(blocks);
+    let uri = format!("file:///bench/generated-{blocks}.ab");
+    let uri = uri.as_str();
+    println!("\n{blocks} blocks ({} KB)", text.len() / 1024);
     let before = rss_mb();
     let started = Instant::now();
     let open = call(
@@ -83,10 +101,9 @@ async fn main() {
         true,
     );
     let _ = service.ready().await.expect("ready").call(open).await;
-    while diag_rx.recv().await != Some(1) {}
+    while diag_rx.recv().await != Some((uri.to_owned(), 1)) {}
     println!(
-        "open 5,000 blocks ({} KB) -> diagnostics: {:.1} ms; RSS {:.1} MB -> {:.1} MB",
-        text.len() / 1024,
+        "open -> diagnostics: {:.1} ms; RSS {:.1} MB -> {:.1} MB",
         started.elapsed().as_secs_f64() * 1e3,
         before,
         rss_mb()
@@ -112,24 +129,30 @@ async fn main() {
             true,
         );
         let _ = service.ready().await.expect("ready").call(note).await;
-        while diag_rx.recv().await != Some(version) {}
+        while diag_rx.recv().await != Some((uri.to_owned(), version)) {}
         samples.push(started.elapsed());
     }
     summary("didChange -> publishDiagnostics", samples);
 
+    let middle = format!("b{}", blocks / 2);
+    // `    in files: List[Path] <- b2500.files`: the id starts at 28.
+    let port = (28 + middle.len() + 1) as u32;
     let connection_line = text
         .lines()
-        .position(|l| l.contains("<- b2500.files"))
+        .position(|l| l.contains(&format!("<- {middle}.files")))
         .unwrap_or(0) as u32;
     for (name, method, character) in [
-        // `    in files: List[Path] <- b2500.files`: `b2500` starts at 28, `files` at 34.
-        ("completion after `b2500.`", "textDocument/completion", 34),
+        ("completion after `bN.`", "textDocument/completion", port),
         (
-            "completion of `b25|` (5,000 ids)",
+            "completion of `b25|` among all ids",
             "textDocument/completion",
             31,
         ),
-        ("hover on a connection's port", "textDocument/hover", 36),
+        (
+            "hover on a connection's port",
+            "textDocument/hover",
+            port + 2,
+        ),
     ] {
         let mut samples = Vec::new();
         for _ in 0..60 {
