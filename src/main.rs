@@ -94,6 +94,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show what the result cache of a workspace holds (`.agentblocks/cache`), prune it or
+    /// clear it.
+    Cache {
+        #[command(subcommand)]
+        action: Option<CacheAction>,
+        /// The workspace whose cache to use (default: the current folder; a workflow's
+        /// workspace is its folder).
+        #[arg(long, default_value = ".", global = true)]
+        workspace: PathBuf,
+    },
     /// Print a template block's code with its placeholders expanded.
     Expand {
         /// The workflow file.
@@ -164,6 +174,14 @@ fn main() -> ExitCode {
             workspace,
             json,
         } => commands::runs::run(&workspace, id, json),
+        Command::Cache { action, workspace } => commands::cache::run(
+            &workspace,
+            match action {
+                None => commands::cache::Action::Show,
+                Some(CacheAction::Prune) => commands::cache::Action::Prune,
+                Some(CacheAction::Clear) => commands::cache::Action::Clear,
+            },
+        ),
         Command::Expand { file, block } => commands::expand::run(&file, &block),
         Command::Fmt { files, check } => commands::fmt::run(&files, check),
         Command::Lsp => match tokio::runtime::Runtime::new() {
@@ -185,6 +203,16 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(status as u8)
+}
+
+/// What `agentblocks cache` does besides showing the cache.
+#[derive(Clone, Copy, Subcommand)]
+enum CacheAction {
+    /// Remove the results that are no block's most recent one (earlier versions of blocks or of
+    /// their inputs); the next run is served from the cache as before.
+    Prune,
+    /// Remove the whole result cache: every block runs again next time. The run history stays.
+    Clear,
 }
 
 /// How a command ended; the process exit code.

@@ -34,6 +34,14 @@ fn every_command_has_help() {
         &["check", "--help"],
         &["fmt", "--help"],
         &["convert", "--help"],
+        &["blocks", "--help"],
+        &["run", "--help"],
+        &["runs", "--help"],
+        &["expand", "--help"],
+        &["lsp", "--help"],
+        &["cache", "--help"],
+        &["cache", "prune", "--help"],
+        &["cache", "clear", "--help"],
     ] {
         let output = agentblocks(command, dir.path());
         assert!(output.status.success(), "{command:?}: {}", stderr(&output));

@@ -1,6 +1,6 @@
-//! End-to-end tests of `agentblocks run`, `runs` and `expand`: exit codes, `--json` events,
-//! `--block`, `--until`, `--explain`, `--python` and `VIRTUAL_ENV`, and a SIGKILLed run marked
-//! interrupted.
+//! End-to-end tests of `agentblocks run`, `runs`, `cache` and `expand`: exit codes, `--json`
+//! events, `--block`, `--until`, `--explain`, `--python` and `VIRTUAL_ENV`, a SIGKILLed run
+//! marked interrupted, and pruning and clearing the result cache.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -172,6 +172,86 @@ fn exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     let out = agentblocks(dir.path(), &["run", "missing.ab"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cache_shows_prunes_and_clears_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.ab"), PIPELINE).unwrap();
+    let stdout = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let cached = |out: &Output| {
+        events(out)
+            .iter()
+            .filter(|e| e["event"] == "block_cached")
+            .count()
+    };
+    let out = agentblocks(dir.path(), &["cache"]);
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("no cached results"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Three versions of `word`: each run stores three results; the first two runs' are
+    // superseded.
+    for word in ["a", "b", "c"] {
+        let var = format!("word=\"{word}\"");
+        let out = agentblocks(dir.path(), &["run", "p.ab", "--var", &var, "--json"]);
+        assert!(out.status.success(), "{}", stdout(&out));
+    }
+    let out = agentblocks(dir.path(), &["cache"]);
+    assert!(
+        stdout(&out).contains("9 results") && stdout(&out).contains("6 superseded"),
+        "{}",
+        stdout(&out)
+    );
+    // A stale temporary file of an interrupted write goes too; a fresh one may be a write in
+    // progress and stays.
+    let entries = dir.path().join(".agentblocks/cache/entries");
+    let stale = entries.join(".x.json.1.2.tmp");
+    let fresh = entries.join(".y.json.1.2.tmp");
+    std::fs::write(&stale, "{").unwrap();
+    std::fs::write(&fresh, "{").unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+
+    let out = agentblocks(dir.path(), &["cache", "prune"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("removed 7 files"), "{}", stdout(&out));
+    assert!(!stale.exists() && fresh.exists());
+    let out = agentblocks(dir.path(), &["cache"]);
+    assert!(stdout(&out).contains("3 results") && stdout(&out).contains("0 superseded"));
+    // The latest results still serve the run; the pruned ones do not.
+    let out = agentblocks(
+        dir.path(),
+        &["run", "p.ab", "--var", "word=\"c\"", "--json"],
+    );
+    assert_eq!(cached(&out), 3);
+    let out = agentblocks(
+        dir.path(),
+        &["run", "p.ab", "--var", "word=\"a\"", "--json"],
+    );
+    assert_eq!(cached(&out), 0);
+
+    let out = agentblocks(dir.path(), &["cache", "clear", "--workspace", "."]);
+    assert!(out.status.success());
+    assert!(!dir.path().join(".agentblocks/cache").exists());
+    assert!(dir.path().join(".agentblocks/runs.db").exists());
+    let out = agentblocks(
+        dir.path(),
+        &["run", "p.ab", "--var", "word=\"a\"", "--json"],
+    );
+    assert_eq!(cached(&out), 0);
+
+    let out = agentblocks(dir.path(), &["cache", "--workspace", "p.ab"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a folder"));
 }
 
 #[test]

@@ -109,7 +109,7 @@ impl Cache {
             &hash_str(&full.to_string_lossy())[..8]
         );
         Cache {
-            dir: workspace.join(".agentblocks").join("cache"),
+            dir: cache_dir(workspace),
             workflow_tag: tag,
         }
     }
@@ -170,6 +170,174 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::rename(&temp, path).inspect_err(|_| {
         let _ = fs::remove_file(&temp);
     })
+}
+
+/// The cache folder of a workspace.
+pub fn cache_dir(workspace: &Path) -> PathBuf {
+    workspace.join(".agentblocks").join("cache")
+}
+
+/// What a workspace's cache holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Keyed results (`entries/`).
+    pub entries: usize,
+    /// Their size in bytes.
+    pub entry_bytes: u64,
+    /// Of those, the results no block's most recent result is: what [`prune`] removes.
+    pub superseded: usize,
+    /// Their size in bytes.
+    pub superseded_bytes: u64,
+    /// Most recent results, one a block of each workflow run here (`latest/`).
+    pub latest: usize,
+    /// Their size in bytes.
+    pub latest_bytes: u64,
+}
+
+/// What [`prune`] or [`clear`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Files removed.
+    pub files: usize,
+    /// Their size in bytes.
+    pub bytes: u64,
+}
+
+/// A temporary file of [`write_atomic`] older than this was left by a write that never
+/// finished (a killed process); younger ones may belong to a run writing right now.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// One file of a cache folder.
+struct CacheFile {
+    path: PathBuf,
+    bytes: u64,
+    /// A leftover temporary file of an interrupted write.
+    stale_temp: bool,
+}
+
+/// The files of `<cache>/<folder>`; none when the folder does not exist.
+fn cache_files(workspace: &Path, folder: &str) -> std::io::Result<Vec<CacheFile>> {
+    let dir = cache_dir(workspace).join(folder);
+    let read = match fs::read_dir(&dir) {
+        Ok(read) => read,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    for item in read {
+        let item = item?;
+        let meta = item.metadata()?;
+        if !meta.is_file() {
+            continue;
+        }
+        let name = item.file_name().to_string_lossy().into_owned();
+        let temp = name.starts_with('.') && name.ends_with(".tmp");
+        if !temp && !name.ends_with(".json") {
+            continue;
+        }
+        let age = meta
+            .modified()
+            .ok()
+            .and_then(|modified| modified.elapsed().ok());
+        files.push(CacheFile {
+            path: item.path(),
+            bytes: meta.len(),
+            stale_temp: temp && age.is_some_and(|age| age > STALE_TEMP),
+        });
+    }
+    Ok(files)
+}
+
+/// The keys of the most recent results: the entries [`prune`] keeps.
+fn latest_keys(latest: &[CacheFile]) -> std::collections::HashSet<String> {
+    #[derive(Deserialize)]
+    struct KeyOnly {
+        key: String,
+    }
+    latest
+        .iter()
+        .filter_map(|file| {
+            let text = fs::read_to_string(&file.path).ok()?;
+            serde_json::from_str::<KeyOnly>(&text).ok().map(|k| k.key)
+        })
+        .collect()
+}
+
+/// The key of an entry file (`entries/<key>.json`).
+fn entry_key(file: &CacheFile) -> Option<&str> {
+    file.path.file_name()?.to_str()?.strip_suffix(".json")
+}
+
+/// What the cache of `workspace` holds.
+pub fn stats(workspace: &Path) -> std::io::Result<CacheStats> {
+    let latest = cache_files(workspace, "latest")?;
+    let entries = cache_files(workspace, "entries")?;
+    let keep = latest_keys(&latest);
+    let mut stats = CacheStats::default();
+    for file in latest.iter().filter(|f| entry_key(f).is_some()) {
+        stats.latest += 1;
+        stats.latest_bytes += file.bytes;
+    }
+    for file in &entries {
+        let Some(key) = entry_key(file) else { continue };
+        stats.entries += 1;
+        stats.entry_bytes += file.bytes;
+        if !keep.contains(key) {
+            stats.superseded += 1;
+            stats.superseded_bytes += file.bytes;
+        }
+    }
+    Ok(stats)
+}
+
+/// Removes the results no block's most recent result is (an earlier version of a block, or
+/// of its inputs: undoing an edit then re-runs the block), and temporary files left by
+/// interrupted writes. The most recent result of every block stays, so the next run is served
+/// from the cache as before.
+///
+/// Safe beside a run: a result it stores while this prunes may be removed, which costs that
+/// block a re-run later and never gives a wrong result (a result is only ever read whole,
+/// under the key of everything it depends on).
+pub fn prune(workspace: &Path) -> std::io::Result<Removed> {
+    let latest = cache_files(workspace, "latest")?;
+    let entries = cache_files(workspace, "entries")?;
+    let keep = latest_keys(&latest);
+    let superseded = |file: &&CacheFile| entry_key(file).is_some_and(|key| !keep.contains(key));
+    let doomed = entries
+        .iter()
+        .filter(|file| file.stale_temp || superseded(file))
+        .chain(latest.iter().filter(|file| file.stale_temp));
+    let mut removed = Removed::default();
+    for file in doomed {
+        match fs::remove_file(&file.path) {
+            Ok(()) => {
+                removed.files += 1;
+                removed.bytes += file.bytes;
+            }
+            // Removed meanwhile (another prune, or a run's rename of its temporary file).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(removed)
+}
+
+/// Removes the whole result cache of `workspace` (the run history stays): every block runs
+/// again next time.
+pub fn clear(workspace: &Path) -> std::io::Result<Removed> {
+    let mut removed = Removed::default();
+    for file in cache_files(workspace, "entries")?
+        .into_iter()
+        .chain(cache_files(workspace, "latest")?)
+    {
+        removed.files += 1;
+        removed.bytes += file.bytes;
+    }
+    match fs::remove_dir_all(cache_dir(workspace)) {
+        Ok(()) => Ok(removed),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Removed::default()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Why a block always runs (never cached), if it does.

@@ -1,6 +1,7 @@
 //! One module a subcommand.
 
 pub mod blocks;
+pub mod cache;
 pub mod check;
 pub mod convert;
 pub mod expand;
