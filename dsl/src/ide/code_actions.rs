@@ -450,6 +450,42 @@ mod tests {
     }
 
     #[test]
+    fn a_conversion_block_sits_between_positioned_blocks() {
+        let src = "workflow {\n  block a = python at (100, 100) {\n    out count: Integer\n    code ```\n      1\n      ```\n  }\n\n  block b = python at (300, 301) {\n    in text: String <- $0a.count\n    code ```\n      text\n      ```\n  }\n}\n";
+        let text = fixed(
+            FileKind::Dsl,
+            src,
+            "type-mismatch",
+            "insert a conversion: `str(value)`",
+        );
+        assert!(
+            text.contains("  block count_as_string = python at (200, 200) {\n"),
+            "{text}"
+        );
+        // Each coordinate is a float when either is; a block without a position leaves the new one without.
+        let text = fixed(
+            FileKind::Dsl,
+            &src.replace("(300, 301)", "(300.5, 301)"),
+            "type-mismatch",
+            "insert a conversion: `str(value)`",
+        );
+        assert!(
+            text.contains("  block count_as_string = python at (200.25, 200) {\n"),
+            "{text}"
+        );
+        let text = fixed(
+            FileKind::Dsl,
+            &src.replace(" at (300, 301)", ""),
+            "type-mismatch",
+            "insert a conversion: `str(value)`",
+        );
+        assert!(
+            text.contains("  block count_as_string = python {\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn did_you_mean_fix_and_conversion() {
         let (analysis, offset) = analysis("workflow {\n  block a = find_fils$0 {\n  }\n}\n");
         let actions = code_actions(&analysis, Span::new(offset, offset));

@@ -9,11 +9,12 @@ use crate::check::{self, Index};
 use crate::diagnostic::{Diagnostic, Fix};
 use crate::json::write::{block_keys, block_value, connection_value, port_value};
 use crate::model::{
-    first_blocks, source_port_type, Block, BlockKind, Connection, Json, Port, Property, Span,
-    Spanned, Str, TypeRef,
+    first_blocks, source_port_type, Block, BlockKind, Connection, Json, Port, Position, Property,
+    Span, Spanned, Str, TypeRef,
 };
 use crate::print::BlockPart;
 use crate::types::{is_identifier, Type};
+use serde_json::Number;
 
 use super::place;
 use crate::ide::{Analysis, FileKind};
@@ -266,7 +267,7 @@ fn insert_conversion(analysis: &Analysis, index: &Index, diagnostic: &Diagnostic
         .iter()
         .find(|c| c.span == diagnostic.span())?;
     let (source_idx, source_block) = index.block(&conn.source_block.value)?;
-    let (target_idx, _) = index.block(&conn.target_block.value)?;
+    let (target_idx, target_block) = index.block(&conn.target_block.value)?;
     let from = index
         .ports
         .get(source_idx)?
@@ -287,11 +288,15 @@ fn insert_conversion(analysis: &Analysis, index: &Index, diagnostic: &Diagnostic
         format!("{}\nvalue = {expr}", lines.join("\n"))
     };
     let id = fresh_id(index, &conn.source_port.value, &to);
-    let block = bare_block(
+    let mut block = bare_block(
         &id,
         code_kind("python", Some(code)),
         vec![port("value", &from)],
         vec![port("value", &to)],
+    );
+    block.position = between(
+        source_block.position.as_ref(),
+        target_block.position.as_ref(),
     );
     let mut feed = Connection {
         span: Span::default(),
@@ -366,6 +371,23 @@ fn insert_conversion(analysis: &Analysis, index: &Index, diagnostic: &Diagnostic
     Some(Fix {
         title: format!("insert a conversion: `{expr}`"),
         edits,
+    })
+}
+
+/// The canvas position halfway between two blocks, when both have one: where a block inserted
+/// into the connection between them belongs. Whole when both are whole numbers.
+fn between(a: Option<&Position>, b: Option<&Position>) -> Option<Position> {
+    let (a, b) = (a?, b?);
+    let mid = |p: &Number, q: &Number| -> Option<Number> {
+        match (p.as_i64(), q.as_i64()) {
+            (Some(p), Some(q)) => Some(Number::from(((i128::from(p) + i128::from(q)) / 2) as i64)),
+            _ => Number::from_f64((p.as_f64()? + q.as_f64()?) / 2.0),
+        }
+    };
+    Some(Position {
+        span: Span::default(),
+        x: Spanned::new(mid(&a.x.value, &b.x.value)?, Span::default()),
+        y: Spanned::new(mid(&a.y.value, &b.y.value)?, Span::default()),
     })
 }
 
