@@ -404,10 +404,12 @@ pub fn plan(
             _ => None,
         });
         let known = match block {
-            Some(block) => index
-                .block(block)
-                .is_some_and(|(i, _)| index.ports[i].input(&input.port).is_some()),
-            None => index.ports.iter().any(|p| p.input(&input.port).is_some()),
+            Some(block) => index.block(block).is_some_and(|(i, _)| {
+                index
+                    .ports(i)
+                    .is_some_and(|p| p.input(&input.port).is_some())
+            }),
+            None => index.all_ports().any(|p| p.input(&input.port).is_some()),
         };
         if !known {
             return Err(PlanError::Usage(format!(
@@ -428,7 +430,10 @@ pub fn plan(
         graph.add_node(i);
     }
     for (block_idx, block) in index.blocks.iter().enumerate() {
-        let ports = &index.ports[block_idx];
+        // Every block of the index has ports.
+        let Some(ports) = index.ports(block_idx) else {
+            continue;
+        };
         let mut inputs = Vec::new();
         let mut dependencies = Vec::new();
         for port in &ports.inputs {

@@ -129,6 +129,16 @@ async fn every_feature_answers() {
         .map(|items| items.iter().filter_map(|i| i["label"].as_str()).collect())
         .unwrap_or_default();
     assert!(labels.contains(&"files"), "{completion}");
+    // Block ids after `<- f`: filtered by the word typed, so an incomplete list.
+    let completion = client
+        .request("textDocument/completion", doc_pos(9, 29))
+        .await;
+    assert_eq!(completion["result"]["isIncomplete"], true, "{completion}");
+    assert_eq!(completion["result"]["items"][0]["label"], "find");
+    assert_eq!(
+        completion["result"]["items"][0]["textEdit"]["newText"],
+        "find."
+    );
 
     let symbols = client
         .request(

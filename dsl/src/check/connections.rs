@@ -33,7 +33,7 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
         ));
     }
     let source_port = source.and_then(|(idx, block)| {
-        let ports = index.ports.get(idx)?;
+        let ports = index.ports(idx)?;
         let port = ports.output(&conn.source_port.value);
         if port.is_none() && !ports.open {
             let suggestion = d::suggest(
@@ -50,7 +50,7 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
         Some((block, port?))
     });
     let target_port = target.and_then(|(idx, block)| {
-        let ports = index.ports.get(idx)?;
+        let ports = index.ports(idx)?;
         let port = ports.input(&conn.target_port.value);
         if port.is_none() && !ports.open {
             let suggestion =
@@ -142,8 +142,7 @@ fn needs_feeding(port: &PortInfo) -> bool {
 
 /// Inputs of block number `block_idx` fed twice, or required and fed by nothing.
 pub(super) fn check_block_inputs(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) {
-    let (Some(block), Some(ports)) = (index.blocks.get(block_idx), index.ports.get(block_idx))
-    else {
+    let (Some(block), Some(ports)) = (index.blocks.get(block_idx), index.ports(block_idx)) else {
         return;
     };
     // A block whose id another block already took is not the target of any connection.
@@ -195,8 +194,7 @@ pub(super) fn check_block_inputs(index: &Index, block_idx: usize, out: &mut Vec<
 /// of the block is consumed (a block none of whose outputs are used is a sink: its outputs are
 /// the workflow's results).
 pub(super) fn check_block_outputs(index: &Index, block_idx: usize, out: &mut Vec<Diagnostic>) {
-    let (Some(block), Some(ports)) = (index.blocks.get(block_idx), index.ports.get(block_idx))
-    else {
+    let (Some(block), Some(ports)) = (index.blocks.get(block_idx), index.ports(block_idx)) else {
         return;
     };
     let used = |name: &str| index.consumed.contains(&(block_idx, name));

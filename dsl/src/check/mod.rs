@@ -43,7 +43,7 @@ mod prompts;
 mod templates;
 mod workflow;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -327,8 +327,9 @@ pub struct Index<'a> {
     pub variables: FxHashMap<&'a str, &'a Variable>,
     /// Named types by name (the first of a name); `None` when the type does not parse.
     pub types: FxHashMap<&'a str, Option<Type>>,
-    /// Each block's effective ports, by block number.
-    pub ports: Vec<BlockPorts<'a>>,
+    /// Each block's effective ports, by block number, made on first use ([`Index::ports`]):
+    /// the checks read every block's, an editor request only the few it looks at.
+    ports: Vec<OnceCell<BlockPorts<'a>>>,
     /// Connections into each `(block number, input)`, in order.
     pub incoming: FxHashMap<(usize, &'a str), Vec<usize>>,
     /// The `(block number, output)` pairs some connection reads.
@@ -392,10 +393,7 @@ impl<'a> Index<'a> {
                     .map(Rc::unwrap_or_clone)
             });
         }
-        let ports = blocks
-            .iter()
-            .map(|block| block_ports(block, &parsed_types))
-            .collect();
+        let ports = blocks.iter().map(|_| OnceCell::new()).collect();
         let mut incoming: FxHashMap<(usize, &str), Vec<usize>> = FxHashMap::default();
         let mut consumed = FxHashSet::default();
         for (conn_idx, conn) in connections.iter().enumerate() {
@@ -421,6 +419,17 @@ impl<'a> Index<'a> {
             consumed,
             parsed_types,
         }
+    }
+
+    /// The effective ports of block number `block`.
+    pub fn ports(&self, block: usize) -> Option<&BlockPorts<'a>> {
+        let cell = self.ports.get(block)?;
+        Some(cell.get_or_init(|| block_ports(&self.blocks[block], &self.parsed_types)))
+    }
+
+    /// The effective ports of every block, in order.
+    pub fn all_ports(&self) -> impl Iterator<Item = &BlockPorts<'a>> {
+        (0..self.blocks.len()).filter_map(|i| self.ports(i))
     }
 
     /// [`parse_type`]`(text)`, parsed once per distinct `text` for the index's lifetime.

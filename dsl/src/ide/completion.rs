@@ -112,8 +112,95 @@ fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// The most block ids one completion list holds; a longer list is cut and marked incomplete,
+/// so the client asks again as the user types (rust-analyzer's `completion.limit`).
+pub const MAX_BLOCK_ITEMS: usize = 200;
+
+/// A completion list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Completions {
+    /// The items.
+    pub items: Vec<CompletionItem>,
+    /// True when the list depends on the word typed so far (it was filtered by it, or cut
+    /// short): the client must ask again when the word changes, rather than filter this list.
+    pub incomplete: bool,
+}
+
 /// The completions at `offset`.
 pub fn completions(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
+    completion_list(analysis, offset).items
+}
+
+/// The completion list at `offset`.
+pub fn completion_list(analysis: &Analysis, offset: usize) -> Completions {
+    let text = analysis.text();
+    let offset = offset.min(text.len());
+    if !text.is_char_boundary(offset) {
+        return Completions::default();
+    }
+    let bytes = text.as_bytes();
+    let mut word_start = offset;
+    while word_start > 0 && is_ident_byte(bytes[word_start - 1]) {
+        word_start -= 1;
+    }
+    let before = &text[text[..word_start].rfind('\n').map_or(0, |i| i + 1)..word_start];
+    let before_word = before.trim_end();
+    let trimmed = before.trim_start();
+    // `<- ` or `, ` on an input, `connect ` / `-> `: block ids.
+    if before_word.ends_with("<-")
+        || (before_word.ends_with(',') && before.contains("<-"))
+        || before_word == "connect"
+        || (trimmed.starts_with("connect") && before_word.ends_with("->"))
+    {
+        return block_id_items(analysis, Span::new(word_start, offset));
+    }
+    Completions {
+        items: items_at(analysis, offset),
+        incomplete: false,
+    }
+}
+
+/// Block ids to connect from or to: the blocks above the cursor first, nearest first, then
+/// those below; not the block the cursor is in (a block cannot feed itself). Filtered by the
+/// word typed so far (its characters in order, case aside, as clients match) and cut at
+/// [`MAX_BLOCK_ITEMS`], so a workflow of thousands of blocks answers at once.
+fn block_id_items(analysis: &Analysis, replace: Span) -> Completions {
+    let typed = analysis.text()[replace.start..replace.end].to_lowercase();
+    let here = analysis.block_at(replace.start).map(|b| b.span);
+    let blocks = analysis.blocks();
+    let split = blocks.partition_point(|b| b.span.start < replace.start);
+    let above = blocks[..split].iter().rev();
+    let below = blocks[split..].iter();
+    let mut candidates = above
+        .chain(below)
+        .filter(|b| Some(b.span) != here && is_subsequence(&typed, &b.id.value));
+    let items: Vec<CompletionItem> = candidates
+        .by_ref()
+        .take(MAX_BLOCK_ITEMS)
+        .enumerate()
+        .map(|(nearness, b)| {
+            let mut item = CompletionItem::new(b.id.value.clone(), CompletionKind::Block, replace)
+                .insert(format!("{}.", dsl_name(&b.id.value)))
+                .detail(kind_detail(b));
+            item.sort_text = format!("5{nearness:05}");
+            item
+        })
+        .collect();
+    let cut = candidates.next().is_some();
+    Completions {
+        items,
+        incomplete: cut || !typed.is_empty(),
+    }
+}
+
+/// True when the characters of `typed` (lowercase) appear in `label` in order, case aside.
+fn is_subsequence(typed: &str, label: &str) -> bool {
+    let mut label = label.chars().flat_map(char::to_lowercase);
+    typed.chars().all(|c| label.any(|l| l == c))
+}
+
+/// The completions at `offset`, block ids aside.
+fn items_at(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
     let text = analysis.text();
     let offset = offset.min(text.len());
     if !text.is_char_boundary(offset) {
@@ -143,23 +230,7 @@ pub fn completions(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
             replace,
         );
     }
-    // `<- ` or `, ` on an input, `connect ` / `-> `: block ids.
     let before_word = before.trim_end();
-    if before_word.ends_with("<-")
-        || (before_word.ends_with(',') && before.contains("<-"))
-        || before_word == "connect"
-        || (trimmed.starts_with("connect") && before_word.ends_with("->"))
-    {
-        return analysis
-            .blocks()
-            .iter()
-            .map(|b| {
-                CompletionItem::new(b.id.value.clone(), CompletionKind::Block, replace)
-                    .insert(format!("{}.", dsl_name(&b.id.value)))
-                    .detail(kind_detail(b))
-            })
-            .collect();
-    }
     // `block id = ` -> block kinds.
     if trimmed.starts_with("block")
         && before_word.ends_with('=')
@@ -343,7 +414,7 @@ fn port_items(
     let Some((block_idx, _)) = index.block(block_id) else {
         return Vec::new();
     };
-    let Some(ports) = index.ports.get(block_idx) else {
+    let Some(ports) = index.ports(block_idx) else {
         return Vec::new();
     };
     // The type of the input being written on this line: `in name: TYPE <- block.`
@@ -931,5 +1002,50 @@ mod tests {
             found.contains(&"find".to_string()) && found.contains(&"count".to_string()),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn block_ids_nearest_above_first_filtered_and_cut() {
+        // The block being written is not offered; the ones above come nearest first.
+        let found = labels(&SRC.replace("count.$0", "$0"));
+        assert_eq!(found, ["count", "find"]);
+        let tail = "  block last = python {\n    out x: Integer\n  }\n}\n";
+        let found = labels(
+            &SRC.replace("count.$0", "$0")
+                .replace("}\n}\n", &format!("}}\n{tail}")),
+        );
+        assert_eq!(found, ["count", "find", "last"]);
+
+        // Typed characters filter (in order, case aside) and make the list incomplete.
+        let (a, offset) = analysis(&SRC.replace("count.$0", "FD$0"));
+        let list = completion_list(&a, offset);
+        assert!(list.incomplete);
+        assert_eq!(
+            list.items
+                .iter()
+                .map(|i| i.label.as_str())
+                .collect::<Vec<_>>(),
+            ["find"]
+        );
+        assert_eq!(list.items[0].insert_text, "find.");
+
+        // Thousands of blocks: cut at the limit, nearest first, marked incomplete.
+        let mut src = String::from("workflow {\n");
+        for i in 0..(MAX_BLOCK_ITEMS + 50) {
+            src.push_str(&format!(
+                "  block b{i} = python {{\n    out x: Integer\n  }}\n"
+            ));
+        }
+        src.push_str("  block z = python {\n    in x: Integer <- $0\n  }\n}\n");
+        let (a, offset) = analysis(&src);
+        let list = completion_list(&a, offset);
+        assert!(list.incomplete);
+        assert_eq!(list.items.len(), MAX_BLOCK_ITEMS);
+        let last = format!("b{}", MAX_BLOCK_ITEMS + 49);
+        assert_eq!(list.items[0].label, last);
+        assert!(list.items[0].sort_text < list.items[1].sort_text);
+        // Few enough blocks and nothing typed: complete.
+        let (a, offset) = analysis(&SRC.replace("count.$0", "$0"));
+        assert!(!completion_list(&a, offset).incomplete);
     }
 }

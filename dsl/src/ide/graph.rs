@@ -104,7 +104,7 @@ pub fn graph(analysis: &Analysis) -> Graph {
         .iter()
         .enumerate()
         .map(|(i, block)| {
-            let ports = index.ports.get(i);
+            let ports = index.ports(i);
             let convert = |list: Option<&Vec<crate::check::PortInfo>>| -> Vec<GraphPort> {
                 list.into_iter()
                     .flatten()
@@ -164,7 +164,7 @@ fn connection_check(index: &Index, c: &crate::model::Connection) -> (Option<Type
         return (None, Some(format!("no block `{}`", c.target_block.value)));
     };
     let (Some(source_ports), Some(target_ports)) =
-        (index.ports.get(source_idx), index.ports.get(target_idx))
+        (index.ports(source_idx), index.ports(target_idx))
     else {
         return (None, None);
     };

@@ -59,7 +59,7 @@ fn block_hover(index: &Index, block: &Block) -> String {
         let _ = write!(out, "\n\n{}", description.value);
     }
     if let Some((block_idx, _)) = index.block(&block.id.value) {
-        if let Some(ports) = index.ports.get(block_idx) {
+        if let Some(ports) = index.ports(block_idx) {
             for (title, list) in [("inputs", &ports.inputs), ("outputs", &ports.outputs)] {
                 if list.is_empty() {
                     continue;
@@ -140,7 +140,7 @@ pub fn block_def_markdown(def: &catalog::BlockDef) -> String {
 
 fn port_hover(index: &Index, block: &str, output: bool, name: &str) -> Option<String> {
     let (block_idx, _) = index.block(block)?;
-    let ports = index.ports.get(block_idx)?;
+    let ports = index.ports(block_idx)?;
     let port = if output {
         ports.output(name)
     } else {
@@ -157,7 +157,7 @@ fn port_hover(index: &Index, block: &str, output: bool, name: &str) -> Option<St
     let port_type = |conn_block: &str, conn_port: &str, want_output: bool| -> String {
         index
             .block(conn_block)
-            .and_then(|(i, _)| index.ports.get(i))
+            .and_then(|(i, _)| index.ports(i))
             .and_then(|p| {
                 if want_output {
                     p.output(conn_port)

@@ -38,7 +38,7 @@ pub fn inlay_hints(analysis: &Analysis) -> Vec<InlayHint> {
         }
         let ty = index
             .block(&connection.source_block.value)
-            .and_then(|(i, _)| index.ports.get(i))
+            .and_then(|(i, _)| index.ports(i))
             .and_then(|p| p.output(&connection.source_port.value))
             .and_then(|p| p.ty.as_ref());
         if let Some(ty) = ty {

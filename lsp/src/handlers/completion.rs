@@ -1,18 +1,21 @@
 //! `textDocument/completion`.
 
-use agentblocks_dsl::ide::completion::{completions, CompletionKind};
+use agentblocks_dsl::ide::completion::{completion_list, CompletionKind};
 use agentblocks_dsl::ide::Analysis;
 use tower_lsp_server::lsp_types::{
-    CompletionItem, CompletionItemKind, CompletionResponse, CompletionTextEdit, Documentation,
-    InsertTextFormat, MarkupContent, MarkupKind, Position, TextEdit,
+    CompletionItem, CompletionItemKind, CompletionList, CompletionResponse, CompletionTextEdit,
+    Documentation, InsertTextFormat, MarkupContent, MarkupKind, Position, TextEdit,
 };
 
 use super::Ctx;
 
-/// The completion list at a position.
+/// The completion list at a position: an array, or a list marked incomplete when it depends on
+/// the word typed so far (the client then asks again as the word changes).
 pub fn completion(ctx: &Ctx, analysis: &Analysis, position: Position) -> CompletionResponse {
     let lines = ctx.lines(analysis);
-    let items = completions(analysis, lines.offset(position))
+    let list = completion_list(analysis, lines.offset(position));
+    let items = list
+        .items
         .into_iter()
         .map(|item| {
             let (new_text, format) = match (&item.snippet, ctx.snippets) {
@@ -49,5 +52,12 @@ pub fn completion(ctx: &Ctx, analysis: &Analysis, position: Position) -> Complet
             }
         })
         .collect();
-    CompletionResponse::Array(items)
+    if list.incomplete {
+        CompletionResponse::List(CompletionList {
+            is_incomplete: true,
+            items,
+        })
+    } else {
+        CompletionResponse::Array(items)
+    }
 }

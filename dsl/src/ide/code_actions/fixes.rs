@@ -176,7 +176,7 @@ fn declare_port(
             index.block(&conn.source_block.value)?,
             index
                 .block(&conn.target_block.value)
-                .and_then(|(i, _)| index.ports.get(i)?.input(&conn.target_port.value))
+                .and_then(|(i, _)| index.ports(i)?.input(&conn.target_port.value))
                 .and_then(|p| p.ty.clone()),
         ),
         Direction::In => (
@@ -184,7 +184,7 @@ fn declare_port(
             index.block(&conn.target_block.value)?,
             index
                 .block(&conn.source_block.value)
-                .and_then(|(i, _)| index.ports.get(i)?.output(&conn.source_port.value))
+                .and_then(|(i, _)| index.ports(i)?.output(&conn.source_port.value))
                 .and_then(|p| p.ty.clone()),
         ),
     };
@@ -269,14 +269,12 @@ fn insert_conversion(analysis: &Analysis, index: &Index, diagnostic: &Diagnostic
     let (source_idx, source_block) = index.block(&conn.source_block.value)?;
     let (target_idx, target_block) = index.block(&conn.target_block.value)?;
     let from = index
-        .ports
-        .get(source_idx)?
+        .ports(source_idx)?
         .output(&conn.source_port.value)?
         .ty
         .clone()?;
     let to = index
-        .ports
-        .get(target_idx)?
+        .ports(target_idx)?
         .input(&conn.target_port.value)?
         .ty
         .clone()?;
