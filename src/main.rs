@@ -121,7 +121,8 @@ enum Command {
         /// when absent.
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// The output kind, when no `-o` says it (default: the other kind).
+        /// The output kind (default: the kind `-o`'s extension names, else the other kind); an
+        /// `-o` named for the other kind is refused.
         #[arg(long, value_enum)]
         to: Option<Target>,
     },

@@ -7,9 +7,22 @@ use std::path::Path;
 
 use crate::source::{io_reason, SourceError};
 
-/// Writes `contents` to `path` atomically, keeping the permissions of a file it replaces.
+/// Writes `contents` to `path` atomically, keeping the permissions of a file it replaces. A
+/// symbolic link is followed: the file it points to is replaced and the link stays a link.
 pub fn write_atomic(path: &Path, contents: &str) -> Result<(), SourceError> {
     let shown = path.display();
+    let target;
+    let path = if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        target = fs::canonicalize(path).map_err(|e| {
+            SourceError(format!(
+                "cannot write `{shown}`: it is a symbolic link that does not resolve: {}",
+                io_reason(&e)
+            ))
+        })?;
+        target.as_path()
+    } else {
+        path
+    };
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),

@@ -204,6 +204,35 @@ fn fmt_rewrites_in_place_and_check_lists_files() {
 }
 
 #[test]
+fn fmt_through_a_symbolic_link_rewrites_the_file_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy =
+        "workflow   \"Small\"{ block read=read_file \"Read\"{path=\"a.txt\"\nout content:String}}";
+    std::fs::write(dir.path().join("real.ab"), messy).unwrap();
+    std::os::unix::fs::symlink("real.ab", dir.path().join("link.ab")).unwrap();
+    let output = agentblocks(&["fmt", "link.ab"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let link = std::fs::symlink_metadata(dir.path().join("link.ab")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("real.ab")).unwrap(),
+        SMALL
+    );
+    std::os::unix::fs::symlink("gone.ab", dir.path().join("dangling.ab")).unwrap();
+    std::fs::write(dir.path().join("messy.ab"), messy).unwrap();
+    let output = agentblocks(
+        &["convert", "messy.ab", "-o", "dangling.ab", "--to", "dsl"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("symbolic link"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn fmt_refuses_files_with_syntax_errors() {
     let dir = tempfile::tempdir().unwrap();
     let broken = "workflow \"W\" {\n  block a = python {\n";
@@ -215,6 +244,37 @@ fn fmt_refuses_files_with_syntax_errors() {
         std::fs::read_to_string(dir.path().join("broken.ab")).unwrap(),
         broken
     );
+}
+
+#[test]
+fn convert_refuses_a_to_that_disagrees_with_the_output_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("small.ab"), SMALL).unwrap();
+    let output = agentblocks(
+        &[
+            "convert",
+            "small.ab",
+            "-o",
+            "out.agentblocks",
+            "--to",
+            "dsl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`--to dsl` disagrees"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("out.agentblocks").exists());
+    // Agreeing, or an output name of neither kind: `--to` decides.
+    for (out, to) in [("out.agentblocks", "json"), ("out.txt", "json")] {
+        let output = agentblocks(&["convert", "small.ab", "-o", out, "--to", to], dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = std::fs::read_to_string(dir.path().join(out)).unwrap();
+        assert!(text.starts_with('{'), "{text}");
+    }
 }
 
 #[test]

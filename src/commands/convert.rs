@@ -20,7 +20,20 @@ pub fn run(input: &Path, output: Option<&Path>, to: Option<FileKind>) -> Status 
         }
     };
     let to = match (to, output) {
-        (Some(kind), _) => kind,
+        (Some(kind), Some(path)) => match kind_of(path) {
+            // An output named for the other kind would hold text its name belies.
+            Ok(named) if named != kind => {
+                report_error(format_args!(
+                    "`--to {}` disagrees with the output `{}`, a {} file name; nothing was written",
+                    kind_flag(kind),
+                    path.display(),
+                    kind_name(named)
+                ));
+                return Status::Usage;
+            }
+            _ => kind,
+        },
+        (Some(kind), None) => kind,
         (None, Some(path)) => match kind_of(path) {
             Ok(kind) => kind,
             Err(e) => {
@@ -71,4 +84,20 @@ pub fn run(input: &Path, output: Option<&Path>, to: Option<FileKind>) -> Status 
         }
     }
     Status::Success
+}
+
+/// The `--to` value of a kind.
+fn kind_flag(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Dsl => "dsl",
+        FileKind::Json => "json",
+    }
+}
+
+/// How a kind's files are named.
+fn kind_name(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Dsl => "`.ab`",
+        FileKind::Json => "`.agentblocks`",
+    }
 }
