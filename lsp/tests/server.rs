@@ -389,7 +389,8 @@ async fn bad_requests_get_errors_and_the_server_goes_on() {
             .expect("a response");
         assert!(answer.get("error").is_none(), "{answer}");
     }
-    // Formatting refuses text with syntax errors with an error, not a crash.
+    // Formatting makes no edit to text with syntax errors (no error either: format-on-save
+    // would show it on every save).
     client
         .notify(
             "textDocument/didChange",
@@ -402,12 +403,8 @@ async fn bad_requests_get_errors_and_the_server_goes_on() {
             json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
         )
         .await;
-    assert!(
-        formatting["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("syntax")),
-        "{formatting}"
-    );
+    assert!(formatting.get("error").is_none(), "{formatting}");
+    assert!(formatting["result"].is_null(), "{formatting}");
     // Still serving.
     let graph = client
         .request("agentblocks/graph", json!({"textDocument": {"uri": URI}}))
