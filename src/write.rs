@@ -35,6 +35,12 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<(), SourceError> {
             "cannot write `{shown}`: it is a directory"
         )));
     }
+    if !dir.is_dir() {
+        return Err(SourceError(format!(
+            "cannot write `{shown}`: there is no folder `{}`",
+            dir.display()
+        )));
+    }
     let fail =
         |e: std::io::Error| SourceError(format!("cannot write `{shown}`: {}", io_reason(&e)));
     let temp_path = dir.join(format!(

@@ -268,6 +268,16 @@ fn convert_refuses_a_to_that_disagrees_with_the_output_name() {
         stderr(&output)
     );
     assert!(!dir.path().join("out.agentblocks").exists());
+    let output = agentblocks(
+        &["convert", "small.ab", "-o", "no/such/out.agentblocks"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("there is no folder `no/such`"),
+        "{}",
+        stderr(&output)
+    );
     // Agreeing, or an output name of neither kind: `--to` decides.
     for (out, to) in [("out.agentblocks", "json"), ("out.txt", "json")] {
         let output = agentblocks(&["convert", "small.ab", "-o", out, "--to", to], dir.path());
