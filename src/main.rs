@@ -188,6 +188,9 @@ fn main() -> ExitCode {
         Command::Lsp => match tokio::runtime::Runtime::new() {
             Ok(runtime) => {
                 runtime.block_on(agentblocks_lsp::run_stdio());
+                // After `exit`, standard input may still be open: the task reading it blocks in
+                // a read that cannot be cancelled, and dropping the runtime would wait for it.
+                runtime.shutdown_background();
                 Status::Success
             }
             Err(err) => {

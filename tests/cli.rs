@@ -361,3 +361,42 @@ fn examples_check_clean() {
     let output = agentblocks(&args, &examples());
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+#[test]
+fn lsp_exits_on_exit_while_standard_input_stays_open() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut server = Command::new(env!("CARGO_BIN_EXE_agentblocks"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut stdin = server.stdin.take().expect("stdin");
+    for message in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
+        r#"{"jsonrpc":"2.0","method":"exit"}"#,
+    ] {
+        write!(stdin, "Content-Length: {}\r\n\r\n{message}", message.len()).unwrap();
+    }
+    stdin.flush().unwrap();
+    // Standard input stays open (`stdin` lives to the end of the test): the server must end on
+    // `exit` alone. A generous bound: a hang is what this catches.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = server.kill();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(stdin);
+    let status = status.expect("the server ends after `exit` with standard input open");
+    assert!(status.success(), "{status:?}");
+}
