@@ -143,7 +143,17 @@ pub fn completion_list(analysis: &Analysis, offset: usize) -> Completions {
     while word_start > 0 && is_ident_byte(bytes[word_start - 1]) {
         word_start -= 1;
     }
-    let before = &text[text[..word_start].rfind('\n').map_or(0, |i| i + 1)..word_start];
+    let line_start = text[..word_start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..word_start];
+    let replace = Span::new(word_start, offset);
+    // Inside a string or a code, template or prompt body the text is the user's, not the
+    // language's: only a prompt's `{` placeholders complete there.
+    if inside_string(analysis, offset) {
+        return Completions {
+            items: prompt_items(analysis, before, &container_at(text, line_start), replace),
+            incomplete: false,
+        };
+    }
     let before_word = before.trim_end();
     let trimmed = before.trim_start();
     // `<- ` or `, ` on an input, `connect ` / `-> `: block ids.
@@ -152,7 +162,7 @@ pub fn completion_list(analysis: &Analysis, offset: usize) -> Completions {
         || before_word == "connect"
         || (trimmed.starts_with("connect") && before_word.ends_with("->"))
     {
-        return block_id_items(analysis, Span::new(word_start, offset));
+        return block_id_items(analysis, replace);
     }
     Completions {
         items: items_at(analysis, offset),
@@ -191,6 +201,74 @@ fn block_id_items(analysis: &Analysis, replace: Span) -> Completions {
         items,
         incomplete: cut || !typed.is_empty(),
     }
+}
+
+/// True when `offset` is inside a string literal: a quoted string, or a fenced body (code,
+/// template, prompt), past its opening quote or fence and before its closing one (an unclosed
+/// one runs to its end).
+fn inside_string(analysis: &Analysis, offset: usize) -> bool {
+    let Some(tree) = analysis.tree() else {
+        return false;
+    };
+    let mut node = tree.root().descendant_for_byte_range(offset, offset);
+    while let Some(n) = node {
+        let text = tree.node_text(n);
+        let closed = match n.kind() {
+            "string" => text.len() >= 2 && text.ends_with('"'),
+            "fenced_string" => text.lines().next_back().is_some_and(|last| {
+                text.lines().count() > 1 && last.trim_start().starts_with("```")
+            }),
+            _ => {
+                node = n.parent();
+                continue;
+            }
+        };
+        return n.start_byte() < offset && (offset < n.end_byte() || !closed);
+    }
+    // A fence opened and never closed is no `fenced_string` node at all, only an error.
+    tree.root().has_error() && inside_unclosed_fence(analysis.text(), offset)
+}
+
+/// True when the nearest fence line above `offset` opens a body (`code ```…`) rather than
+/// closes one (a line of backticks alone).
+fn inside_unclosed_fence(text: &str, offset: usize) -> bool {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    for line in text[..line_start].lines().rev() {
+        let line = line.trim();
+        if line.len() >= 3 && line.bytes().all(|b| b == b'`') {
+            return false;
+        }
+        if line.ends_with("```") {
+            return true;
+        }
+    }
+    false
+}
+
+/// After `{` in an AI block's prompt: the block's inputs and the variables.
+fn prompt_items(
+    analysis: &Analysis,
+    before: &str,
+    container: &Container,
+    replace: Span,
+) -> Vec<CompletionItem> {
+    let Container::Block { id, header } = container else {
+        return Vec::new();
+    };
+    if !before.ends_with('{') || !header.contains("= ai") {
+        return Vec::new();
+    }
+    let mut items = variable_items(analysis, replace, false);
+    if let Some(block) = analysis.block(id) {
+        for port in super::resolve::ports(block, false) {
+            items.push(
+                CompletionItem::new(port.name.value.clone(), CompletionKind::Port, replace)
+                    .detail(format!("in: {}", port.ty.text))
+                    .rank(0),
+            );
+        }
+    }
+    items
 }
 
 /// True when the characters of `typed` (lowercase) appear in `label` in order, case aside.
@@ -250,24 +328,6 @@ fn items_at(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
     // `in ` + name: inputs bound to variables of that name.
     if matches!(trimmed, "in " | "optional in " | "required in ") {
         return variable_items(analysis, replace, true);
-    }
-    // `{` in a prompt: inputs of the block and variables.
-    if before.ends_with('{')
-        && matches!(&container, Container::Block { header, .. } if header.contains("= ai"))
-    {
-        let mut items = variable_items(analysis, replace, false);
-        if let Container::Block { id, .. } = &container {
-            if let Some(block) = analysis.block(id) {
-                for port in super::resolve::ports(block, false) {
-                    items.push(
-                        CompletionItem::new(port.name.value.clone(), CompletionKind::Port, replace)
-                            .detail(format!("in: {}", port.ty.text))
-                            .rank(0),
-                    );
-                }
-            }
-        }
-        return items;
     }
     // `key = ` in a block: the property's values.
     if let Some(key) = before_word.trim_start().strip_suffix('=').map(str::trim) {
@@ -1047,5 +1107,27 @@ mod tests {
         // Few enough blocks and nothing typed: complete.
         let (a, offset) = analysis(&SRC.replace("count.$0", "$0"));
         assert!(!completion_list(&a, offset).incomplete);
+    }
+
+    #[test]
+    fn nothing_completes_inside_strings_and_bodies_but_prompt_placeholders() {
+        for src in [
+            "workflow \"W\" {\n  block a = python {\n    out x: String\n    code ```\n      im$0\n      ```\n  }\n}\n",
+            "workflow \"W\" {\n  block a = python {\n    out x: String\n    code ```\n      $0\n      ```\n  }\n}\n",
+            "workflow \"W\" {\n  block a = python {\n    code ```\n      x = 1\n      $0",
+            "workflow \"W\" {\n  block f = find_files {\n    directory = \"sr$0\"\n  }\n}\n",
+            "workflow \"W\" {\n  block f = find_files {\n    directory = \"sr$0\n  }\n}\n",
+        ] {
+            assert_eq!(labels(src), Vec::<String>::new(), "{src}");
+        }
+        // Right after a closed string or body, the language completes again.
+        let found = labels("workflow \"W\" {\n  block a = python {\n    code ```\n      x = 1\n      ```\n    $0\n  }\n}\n");
+        assert!(found.contains(&"out".to_string()), "{found:?}");
+        // A prompt's `{` offers the block's inputs and the variables.
+        let found = labels("workflow \"W\" {\n  var tone: String = \"dry\"\n  block g = ai {\n    in code: String\n    prompt = ```\n      Explain {$0\n      ```\n  }\n}\n");
+        assert!(
+            found.contains(&"code".to_string()) && found.contains(&"tone".to_string()),
+            "{found:?}"
+        );
     }
 }
