@@ -5,8 +5,8 @@ use super::diagnostics::{self as d, End};
 use super::workflow::check_type;
 use super::{Index, PortInfo};
 use crate::diagnostic::Diagnostic;
-use crate::model::{BlockKind, Port};
-use crate::types::{is_identifier, Type};
+use crate::model::{BlockKind, Port, TypeRef};
+use crate::types::{is_identifier, type_problems, Type, TypeProblem};
 
 /// Checks connection number `conn_idx`: its ends, its type and its `data_type`.
 pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Diagnostic>) {
@@ -89,7 +89,14 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
     let Some(source_ty) = &source_port.ty else {
         return;
     };
-    if let Some(data_type) = &conn.data_type {
+    // A `data_type` that is the source port's type (as the DSL derives it, and as converted
+    // JSON stores it) says nothing new: that type is checked where the port declares it.
+    let same_as_source = |ty: &TypeRef| {
+        index
+            .parse_type(&ty.text)
+            .is_ok_and(|parsed| *parsed == **source_ty)
+    };
+    if let Some(data_type) = conn.data_type.as_ref().filter(|ty| !same_as_source(ty)) {
         if let Some(parsed) = check_type(&index.scope(), data_type, out) {
             if parsed != *source_ty {
                 let name = format!("{}.{}", source_block.id.value, source_port.name);
@@ -108,7 +115,14 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
     let Some(target_ty) = &target_port.ty else {
         return;
     };
-    if !index.assignable(source_ty, target_ty) {
+    // A type naming an undeclared type is reported where it is written; a mismatch on it
+    // would only repeat that (and suggest spreading the misspelling).
+    let undeclared = |ty: &Type| {
+        type_problems(ty, &|name| index.is_declared_type(name))
+            .iter()
+            .any(|p| matches!(p, TypeProblem::Undeclared(_)))
+    };
+    if !index.assignable(source_ty, target_ty) && !undeclared(source_ty) && !undeclared(target_ty) {
         let from = End {
             name: format!("{}.{}", source_block.id.value, source_port.name),
             ty: source_ty,
