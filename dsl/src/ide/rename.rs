@@ -24,8 +24,77 @@ pub fn prepare_rename(analysis: &Analysis, offset: usize) -> Result<Span, Rename
         {
             Err(RenameError(format!("`{name}` is a built-in type")))
         }
+        Some((
+            Symbol::Port {
+                block,
+                output,
+                name,
+            },
+            span,
+        )) => fixed_port(analysis, &block, output, &name)
+            .map_or(Ok(span), |why| Err(RenameError(why))),
         Some((_, span)) => Ok(span),
         None => Err(RenameError("no block, port, variable or type here".into())),
+    }
+}
+
+/// Why a port's name cannot change, if it cannot: a built-in block's ports are the
+/// catalogue's, and a language's special outputs (`stdout`, `exit_code`) are what they are.
+fn fixed_port(analysis: &Analysis, block: &str, output: bool, name: &str) -> Option<String> {
+    let block = analysis.block(block)?;
+    if let Some(def) = crate::check::block_def(block) {
+        return Some(format!(
+            "`{name}` is a port of the built-in block `{}`: its name is fixed",
+            def.name
+        ));
+    }
+    let special = crate::check::language_def(block)
+        .is_some_and(|def| output && def.special_outputs.iter().any(|p| p.name == name));
+    special.then(|| format!("`{name}` is an output the language gives its name to"))
+}
+
+/// Why `new_name` cannot be the symbol's name, if it cannot: not a name, or taken.
+fn conflict(analysis: &Analysis, symbol: &Symbol, new_name: &str) -> Option<String> {
+    if !crate::types::is_identifier(new_name) {
+        return Some(format!(
+            "`{new_name}` is not a name: letters, digits and `_`, not starting with a digit"
+        ));
+    }
+    let workflow = &analysis.document()?.workflow;
+    match symbol {
+        Symbol::Block { id } if id != new_name => analysis
+            .block(new_name)
+            .map(|_| format!("there is already a block `{new_name}`")),
+        Symbol::Port {
+            block,
+            output,
+            name,
+        } if name != new_name => {
+            let taken = analysis.block(block).is_some_and(|b| {
+                super::resolve::ports(b, *output).any(|p| p.name.value == new_name)
+            });
+            let direction = if *output { "an output" } else { "an input" };
+            taken.then(|| format!("block `{block}` already has {direction} `{new_name}`"))
+        }
+        Symbol::Variable { name } if name != new_name => workflow
+            .variables
+            .iter()
+            .flatten()
+            .any(|v| v.name.value == new_name)
+            .then(|| format!("there is already a variable `{new_name}`")),
+        Symbol::Type { name } if name != new_name => {
+            let builtin = crate::types::SCALAR_TYPES.contains(&new_name)
+                || crate::types::TYPE_CONSTRUCTORS
+                    .iter()
+                    .any(|(n, _)| *n == new_name);
+            let declared = workflow
+                .types
+                .iter()
+                .flatten()
+                .any(|t| t.name.value == new_name);
+            (builtin || declared).then(|| format!("there is already a type `{new_name}`"))
+        }
+        _ => None,
     }
 }
 
@@ -42,12 +111,10 @@ pub fn rename(
     if new_name.is_empty() {
         return Err(RenameError("the new name is empty".into()));
     }
-    let is_type = matches!(symbol, Symbol::Type { .. });
-    if is_type && !crate::types::is_identifier(new_name) {
-        return Err(RenameError(format!(
-            "`{new_name}` is not an identifier, which a type name must be"
-        )));
+    if let Some(why) = conflict(analysis, &symbol, new_name) {
+        return Err(RenameError(why));
     }
+    let is_type = matches!(symbol, Symbol::Type { .. });
     let edits = references(analysis, &symbol)
         .into_iter()
         .map(|reference| {
@@ -137,5 +204,33 @@ mod tests {
         assert!(rename(&a, offset, "x").is_err());
         let (a, offset) = analysis("workflow {\n  var v: Str$0ing\n}\n");
         assert!(rename(&a, offset, "x").is_err());
+    }
+
+    #[test]
+    fn taken_invalid_and_fixed_names_are_refused() {
+        let src = "workflow {\n  var name: String = \"x\"\n  var other: String = \"y\"\n  type T = String\n  block a = python {\n    out x: String\n    out y: String\n  }\n  block b = python {\n    in z: String <- a.x\n  }\n  block f = find_files {\n    directory = \".\"\n    out files: List[Path]\n  }\n  block s = shell {\n    out stdout: String\n  }\n}\n";
+        let refused = |at: &str, new_name: &str| {
+            let (analysis, offset) = analysis(&src.replacen(at, &format!("{at}$0"), 1));
+            rename(&analysis, offset, new_name).expect_err(new_name).0
+        };
+        assert_eq!(refused("block a", "b"), "there is already a block `b`");
+        assert_eq!(
+            refused("block a", "my block"),
+            "`my block` is not a name: letters, digits and `_`, not starting with a digit"
+        );
+        assert_eq!(refused("out x", "y"), "block `a` already has an output `y`");
+        assert_eq!(
+            refused("var name", "other"),
+            "there is already a variable `other`"
+        );
+        assert_eq!(
+            refused("type T", "String"),
+            "there is already a type `String`"
+        );
+        assert!(refused("out files", "paths").contains("built-in block `find_files`"));
+        assert!(refused("out stdout", "out").contains("the language gives its name to"));
+        // Renaming to its own name is allowed (a no-op).
+        let (analysis, offset) = analysis(&src.replacen("block a", "block a$0", 1));
+        assert!(rename(&analysis, offset, "a").is_ok());
     }
 }
