@@ -76,12 +76,30 @@ fn conflict(analysis: &Analysis, symbol: &Symbol, new_name: &str) -> Option<Stri
             let direction = if *output { "an output" } else { "an input" };
             taken.then(|| format!("block `{block}` already has {direction} `{new_name}`"))
         }
-        Symbol::Variable { name } if name != new_name => workflow
-            .variables
-            .iter()
-            .flatten()
-            .any(|v| v.name.value == new_name)
-            .then(|| format!("there is already a variable `{new_name}`")),
+        Symbol::Variable { name } if name != new_name => {
+            if workflow
+                .variables
+                .iter()
+                .flatten()
+                .any(|v| v.name.value == new_name)
+            {
+                return Some(format!("there is already a variable `{new_name}`"));
+            }
+            // Inputs named like the variable take its value; renamed, they would not (and
+            // renaming them would break the code that reads them by that name).
+            let bound: Vec<String> = analysis
+                .blocks()
+                .iter()
+                .filter(|b| super::resolve::ports(b, false).any(|p| p.name.value == *name))
+                .map(|b| format!("`{}.{name}`", b.id.value))
+                .collect();
+            (!bound.is_empty()).then(|| {
+                format!(
+                    "variable `{name}` feeds {} by its name; renamed, it would feed nothing",
+                    bound.join(", ")
+                )
+            })
+        }
         Symbol::Type { name } if name != new_name => {
             let builtin = crate::types::SCALAR_TYPES.contains(&new_name)
                 || crate::types::TYPE_CONSTRUCTORS

@@ -258,6 +258,12 @@ pub fn references(analysis: &Analysis, symbol: &Symbol) -> Vec<Reference> {
                     push(variable.name.span, true);
                 }
             }
+            // The inputs it feeds by their name (see `rename`, which refuses to break that).
+            for block in analysis.blocks() {
+                for port in ports(block, false).filter(|p| &p.name.value == name) {
+                    push(port.name.span, false);
+                }
+            }
         }
         Symbol::Type { name } => {
             for decl in workflow.types.iter().flatten() {
