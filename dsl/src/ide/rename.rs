@@ -241,6 +241,22 @@ mod tests {
             refused("var name", "other"),
             "there is already a variable `other`"
         );
+        let bound = src.replace("in z: String <- a.x", "in name: String");
+        let (a, offset) = analysis(&bound.replacen("var name", "var name$0", 1));
+        assert_eq!(
+            rename(&a, offset, "who").expect_err("bound").0,
+            "variable `name` feeds `b.name` by its name; renamed, it would feed nothing"
+        );
+        // Its references are the declaration and the input it feeds.
+        let found = references(
+            &a,
+            &Symbol::Variable {
+                name: "name".into(),
+            },
+        );
+        let texts: Vec<&str> = found.iter().map(|r| a.slice(r.span)).collect();
+        assert_eq!(texts, ["name", "name"]);
+        assert!(found[0].is_definition && !found[1].is_definition);
         assert_eq!(
             refused("type T", "String"),
             "there is already a type `String`"
