@@ -250,6 +250,23 @@ impl Server {
     /// Applies the `pythonPath` setting: probes the interpreter when the path changed (or
     /// could not be used last time) and tells the user when it cannot be used; runs then fail
     /// their Python blocks with the reason. A relative path is relative to the workspace root.
+    /// Takes the settings a client sent; a setting of the wrong type is named in a warning and
+    /// left at its default, the others apply.
+    async fn apply_settings(&self, settings: &serde_json::Value) {
+        let (config, problems) = Config::from_settings(settings);
+        let python_path = config.python_path.clone();
+        *lock(&self.config) = config;
+        if !problems.is_empty() {
+            self.client
+                .show_message(
+                    MessageType::WARNING,
+                    format!("AgentBlocks: settings ignored: {}", problems.join("; ")),
+                )
+                .await;
+        }
+        self.apply_python_path(python_path).await;
+    }
+
     async fn apply_python_path(&self, python_path: Option<String>) {
         let python_path = python_path.filter(|path| !path.trim().is_empty());
         let mut python = self.python.lock().await;
@@ -378,10 +395,7 @@ impl LanguageServer for Server {
             .and_then(|uri| uri.to_file_path().map(|p| p.into_owned()));
         *lock(&self.root) = root;
         if let Some(options) = &params.initialization_options {
-            let config = Config::from_settings(options);
-            let python_path = config.python_path.clone();
-            *lock(&self.config) = config;
-            self.apply_python_path(python_path).await;
+            self.apply_settings(options).await;
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -522,10 +536,7 @@ impl LanguageServer for Server {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let config = Config::from_settings(&params.settings);
-        let python_path = config.python_path.clone();
-        *lock(&self.config) = config;
-        self.apply_python_path(python_path).await;
+        self.apply_settings(&params.settings).await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
