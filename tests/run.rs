@@ -254,6 +254,50 @@ fn cache_shows_prunes_and_clears_the_results() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a folder"));
 }
 
+const GEN_SHOW: &str = r#"workflow "Block test" {
+  var n: Integer = 5
+  block gen = python "Gen" {
+    in n: Integer
+    out items: List[Integer]
+    code ```
+      list(range(n))
+      ```
+  }
+  block show = javascript "Show" {
+    in items: List[Integer] <- gen.items
+    out text: String
+    code ```
+      `count=${items.length}`
+      ```
+  }
+}
+"#;
+
+#[test]
+fn block_and_prune_use_what_the_last_run_used_even_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("b.ab"), GEN_SHOW).unwrap();
+    let stdout = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    for args in [
+        &["run", "b.ab"][..],
+        &["run", "b.ab", "--var", "n=8"],
+        &["run", "b.ab"],
+    ] {
+        let out = agentblocks(dir.path(), args);
+        assert!(out.status.success(), "{}", stdout(&out));
+    }
+    let out = agentblocks(dir.path(), &["run", "b.ab", "--block", "show"]);
+    assert!(stdout(&out).contains("count=5"), "{}", stdout(&out));
+    let out = agentblocks(dir.path(), &["cache", "prune"]);
+    assert!(out.status.success());
+    let out = agentblocks(dir.path(), &["run", "b.ab", "--json"]);
+    let cached = events(&out)
+        .iter()
+        .filter(|e| e["event"] == "block_cached")
+        .count();
+    assert_eq!(cached, 2, "{}", stdout(&out));
+}
+
 #[test]
 fn expand_prints_the_template() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -5,8 +5,9 @@
 //! description and canvas position), its code, its properties and each input value; a `Path`
 //! value also hashes the size and modification time of the file it names, so editing a file
 //! that a block reads re-runs the block. Entries live in `<workspace>/.agentblocks/cache/`:
-//! `entries/<key>.json` holds a result, `latest/<workflow>-<block>.json` the block's most recent
-//! one (what `--explain` compares against and `--block` reads upstream outputs from).
+//! `entries/<key>.json` holds a result, `latest/<workflow>-<block>.json` the result the block's
+//! last run used, run or served from the cache (what `--explain` compares against, `--block`
+//! reads upstream outputs from and `prune` keeps).
 //!
 //! Blocks that look at the world rather than their inputs (`find_files`, `list_directory`,
 //! `http_request`) and those with side effects (`write_file`) always run.
@@ -134,8 +135,9 @@ impl Cache {
         write_atomic(&self.latest_path(&entry.block), text.as_bytes())
     }
 
-    /// Records a block's most recent outputs without a keyed entry (for blocks that always
-    /// run: their outputs still feed `--block` and `explain`).
+    /// Makes `entry` the block's most recent result without storing a keyed entry: for blocks
+    /// that always run (their outputs still feed `--block` and `explain`), and for a result
+    /// served from the cache (the latest result is the one the last run used).
     pub fn put_latest(&self, entry: &CacheEntry) -> std::io::Result<()> {
         let text = serde_json::to_string(entry).map_err(std::io::Error::other)?;
         write_atomic(&self.latest_path(&entry.block), text.as_bytes())

@@ -674,6 +674,16 @@ async fn run_block(
             let parts = cache::key_parts(block, &inputs, &plan.workspace, &shared.python);
             if !forced {
                 if let Some(entry) = cache.get(&parts.key()) {
+                    // This run used it: it is the block's latest result now (what `--block`
+                    // reads and `prune` keeps), whichever result was latest before.
+                    if let Err(e) = cache.put_latest(&entry) {
+                        sink.emit(
+                            Some(&block.id),
+                            EventKind::Warning {
+                                message: format!("cannot write the cache: {e}"),
+                            },
+                        );
+                    }
                     let values = values_of(plan, block, &entry);
                     sink.emit(
                         Some(&block.id),

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use agentblocks_dsl::convert::FileKind;
 use agentblocks_engine::events::{ErrorKind, Event, EventKind};
-use agentblocks_engine::{plan_text, run_collect, Decision, PlanOptions, RunOptions, RunStatus};
+use agentblocks_engine::run::BlockStatus;
+use agentblocks_engine::{
+    plan_text, run_collect, Decision, PlanOptions, RunOptions, RunStatus, Target,
+};
 
 fn options(dir: &Path) -> PlanOptions {
     let mut options = PlanOptions::new(dir.join("workflow.ab"));
@@ -713,4 +716,37 @@ async fn built_ins_report_progress_a_bounded_number_of_times() {
 
     let list = progress_of(&events, "list");
     assert_eq!(list.last().unwrap().1, "2000 entries listed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_hit_becomes_the_latest_result_that_block_and_prune_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (CACHED.replace("WORD", "a"), CACHED.replace("WORD", "b"));
+    run_in(dir.path(), &a, true).await;
+    run_in(dir.path(), &b, true).await;
+    // Back to `a`: every block is served from the cache...
+    let (report, _) = run_in(dir.path(), &a, true).await;
+    assert_eq!(report.block("up").unwrap().status, BlockStatus::Cached);
+    // ...and those results are the latest now: `--block trim` reads `up`'s `a` result.
+    let mut block_options = options(dir.path());
+    block_options.target = Target::Block("trim".into());
+    let plan = plan_text(FileKind::Dsl, &a, &block_options).unwrap();
+    let (report, _) = run_collect(
+        plan,
+        RunOptions {
+            record_history: false,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(report.output("up", "text"), Some(&serde_json::json!("A!")));
+    assert_eq!(
+        report.output("trim", "text"),
+        Some(&serde_json::json!("a!"))
+    );
+    // Pruning keeps what the last runs used: `a` is still served from the cache.
+    agentblocks_engine::cache::prune(dir.path()).unwrap();
+    let (report, _) = run_in(dir.path(), &a, true).await;
+    assert_eq!(report.block("up").unwrap().status, BlockStatus::Cached);
+    assert_eq!(report.block("trim").unwrap().status, BlockStatus::Cached);
 }
