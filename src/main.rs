@@ -58,7 +58,7 @@ enum Command {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
         /// Run only this block, taking upstream outputs from the cache (running upstream
-        /// blocks that have none).
+        /// blocks that have none, or all of them with --no-cache).
         #[arg(long, value_name = "ID")]
         block: Option<String>,
         /// Run this block and everything it depends on.

@@ -299,6 +299,69 @@ fn block_and_prune_use_what_the_last_run_used_even_from_the_cache() {
 }
 
 #[test]
+fn explain_says_what_may_run_and_when_block_takes_an_earlier_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::copy(
+        root.join("data/orders.csv"),
+        dir.path().join("data/orders.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("data-pipeline.ab"),
+        dir.path().join("pipeline.ab"),
+    )
+    .unwrap();
+    let stdout = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(agentblocks(dir.path(), &["run", "pipeline.ab"])
+        .status
+        .success());
+    // `count` reads the file `save` writes on every run: it cannot be predicted cached.
+    let out = agentblocks(dir.path(), &["run", "pipeline.ab", "--explain"]);
+    let text = stdout(&out);
+    assert!(text.contains("render: from cache"), "{text}");
+    assert!(
+        text.contains("count: may run: depends on `save`, which will run"),
+        "{text}"
+    );
+    let out = agentblocks(
+        dir.path(),
+        &["run", "pipeline.ab", "--explain", "--no-cache"],
+    );
+    let text = stdout(&out);
+    assert_eq!(text.matches("will run: `--no-cache`").count(), 6, "{text}");
+
+    std::fs::write(dir.path().join("b.ab"), GEN_SHOW).unwrap();
+    assert!(agentblocks(dir.path(), &["run", "b.ab"]).status.success());
+    std::fs::write(
+        dir.path().join("b.ab"),
+        GEN_SHOW.replace("range(n)", "range(n + 1)"),
+    )
+    .unwrap();
+    let out = agentblocks(dir.path(), &["run", "b.ab", "--block", "show", "--explain"]);
+    assert!(
+        stdout(&out).contains("gen: from cache (made ")
+            && stdout(&out).contains("; an earlier version: code changed)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = agentblocks(dir.path(), &["run", "b.ab", "--block", "show"]);
+    assert!(
+        stdout(&out).contains("gen: from cache (an earlier version: code changed)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("count=5"), "{}", stdout(&out));
+    // `--no-cache` reads nothing from the cache: `gen` runs, with its new code.
+    let out = agentblocks(
+        dir.path(),
+        &["run", "b.ab", "--block", "show", "--no-cache"],
+    );
+    assert!(stdout(&out).contains("count=6"), "{}", stdout(&out));
+}
+
+#[test]
 fn expand_prints_the_template() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = agentblocks(root, &["expand", "examples/templates.ab", "make"]);

@@ -430,6 +430,23 @@ fn environment_part(block: &PlannedBlock, python: &PythonSetting) -> String {
     }
 }
 
+/// Why `entry`, a block's latest result, is not what the block would make now from `inputs`
+/// (it is of an earlier version of the block or of its inputs), e.g. "code changed"; `None`
+/// when its key is the current one, and for blocks that always run (their results have no key).
+pub fn outdated(
+    block: &PlannedBlock,
+    inputs: &[(String, Value)],
+    workspace: &Path,
+    python: &PythonSetting,
+    entry: &CacheEntry,
+) -> Option<String> {
+    if volatile_reason(block).is_some() || entry.key.is_empty() {
+        return None;
+    }
+    let parts = key_parts(block, inputs, workspace, python);
+    (parts.key() != entry.key).then(|| change_reason(&parts, Some(entry)))
+}
+
 /// Why a block with key parts `new` will run, given its latest cached result `old`.
 pub fn change_reason(new: &KeyParts, old: Option<&CacheEntry>) -> String {
     let Some(old) = old else {

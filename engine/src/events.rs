@@ -98,6 +98,10 @@ pub enum EventKind {
         cached_at_ms: u64,
         /// The cache key.
         key: String,
+        /// Set when `--block` took this upstream block's latest result although it is of an
+        /// earlier version of the block or its inputs: what changed since ("code changed").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outdated: Option<String>,
     },
     /// Something worth knowing that is not an error.
     Warning {
@@ -313,8 +317,14 @@ pub fn describe(event: &Event) -> String {
             format!("{block}: failed{place}: {}{retry}", error.message)
         }
         EventKind::BlockSkipped { reason } => format!("{block}: skipped: {reason}"),
-        EventKind::BlockCached { outputs, .. } => {
-            format!("{block}: from cache {}", outputs_line(outputs))
+        EventKind::BlockCached {
+            outputs, outdated, ..
+        } => {
+            let earlier = outdated
+                .as_ref()
+                .map(|why| format!(" (an earlier version: {why})"))
+                .unwrap_or_default();
+            format!("{block}: from cache{earlier} {}", outputs_line(outputs))
                 .trim_end()
                 .to_string()
         }

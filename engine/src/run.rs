@@ -214,16 +214,15 @@ pub async fn run_plan(
     let run_id = history
         .as_ref()
         .and_then(|h| h.start_run(&plan.workflow_path).ok());
-    let cache = (options.use_cache || plan.use_latest.iter().any(|b| *b))
+    // Without the cache (`--no-cache`) nothing is read from it, not even `--block`'s upstream
+    // results: those blocks run.
+    let cache = options
+        .use_cache
         .then(|| Cache::open(&plan.workspace, &plan.workflow_path));
     let shared = Arc::new(Shared {
         plan: plan.clone(),
         sink: sink.clone(),
-        cache: if options.use_cache {
-            cache.clone()
-        } else {
-            None
-        },
+        cache: cache.clone(),
         journal: Journal::default(),
         python: options.python.clone(),
     });
@@ -287,12 +286,24 @@ pub async fn run_plan(
             continue;
         };
         let values = values_of(&plan, &plan.blocks[i], &entry);
+        // Say when the result is of an earlier version (of the block, or of inputs known
+        // from the upstream results taken the same way).
+        let outdated = known_inputs(&plan, &plan.blocks[i], &outputs).and_then(|inputs| {
+            cache::outdated(
+                &plan.blocks[i],
+                &inputs,
+                &plan.workspace,
+                &options.python,
+                &entry,
+            )
+        });
         sink.emit(
             Some(&plan.blocks[i].id),
             EventKind::BlockCached {
                 outputs: previews(&values),
                 cached_at_ms: entry.created_at_ms,
                 key: entry.key.clone(),
+                outdated,
             },
         );
         state[i] = State::Done;
@@ -640,6 +651,19 @@ fn gather_inputs(
     values
 }
 
+/// The block's input values when every upstream block it reads has outputs; `None` otherwise.
+fn known_inputs(
+    plan: &Plan,
+    block: &PlannedBlock,
+    outputs: &[Option<Outputs>],
+) -> Option<Vec<(String, Value)>> {
+    let ready = block.inputs.iter().all(|input| match &input.source {
+        InputSource::Connection { block: source, .. } => outputs[*source].is_some(),
+        _ => true,
+    });
+    ready.then(|| gather_inputs(plan, block, outputs))
+}
+
 fn block_error(plan: &Plan, block: &PlannedBlock, failure: &Failure) -> BlockError {
     let span = block.span();
     BlockError {
@@ -691,6 +715,7 @@ async fn run_block(
                             outputs: previews(&values),
                             cached_at_ms: entry.created_at_ms,
                             key: entry.key.clone(),
+                            outdated: None,
                         },
                     );
                     return Outcome {

@@ -363,8 +363,8 @@ async fn a_second_run_comes_from_the_cache_and_explain_says_why() {
     );
     assert_eq!(
         explained[1].decision,
-        Decision::WillRun {
-            reason: "upstream block `up` will run".into()
+        Decision::MayRun {
+            reason: "depends on `up`, which will run".into()
         }
     );
     let (_, events) = run_in(dir.path(), &changed, true).await;
@@ -383,6 +383,54 @@ async fn a_second_run_comes_from_the_cache_and_explain_says_why() {
         Decision::WillRun {
             reason: "code changed".into()
         }
+    );
+    // Without the cache every block runs.
+    let no_cache = RunOptions {
+        use_cache: false,
+        ..RunOptions::default()
+    };
+    assert!(agentblocks_engine::explain(&plan, &no_cache)
+        .iter()
+        .all(|line| line.decision
+            == Decision::WillRun {
+                reason: "`--no-cache`".into()
+            }));
+    // `--block trim` takes `up`'s latest result, of the earlier code, and says so.
+    let mut block_options = options(dir.path());
+    block_options.target = Target::Block("trim".into());
+    let plan = plan_text(FileKind::Dsl, &code_changed, &block_options).unwrap();
+    assert!(matches!(
+        &agentblocks_engine::explain(&plan, &Default::default())[0].decision,
+        Decision::Cached { outdated: Some(why), .. } if why == "code changed"
+    ));
+    let (report, events) = run_collect(
+        plan,
+        RunOptions {
+            record_history: false,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(report.status, RunStatus::Succeeded);
+    assert!(of(&events, "up").iter().any(|k| matches!(
+        k,
+        EventKind::BlockCached { outdated: Some(why), .. } if why == "code changed"
+    )));
+    // With `--no-cache` the upstream block runs instead.
+    let plan = plan_text(FileKind::Dsl, &code_changed, &block_options).unwrap();
+    let (report, _) = run_collect(
+        plan,
+        RunOptions {
+            use_cache: false,
+            record_history: false,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(report.block("up").unwrap().status, BlockStatus::Succeeded);
+    assert_eq!(
+        report.output("up", "text"),
+        Some(&serde_json::json!("WORLD?"))
     );
 }
 

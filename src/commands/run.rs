@@ -159,8 +159,13 @@ pub fn run(args: &RunArgs) -> Status {
             return Status::Usage;
         }
     };
+    let run_options = RunOptions {
+        use_cache: !args.no_cache,
+        record_history: true,
+        python,
+    };
     if args.explain {
-        return print_explanation(&plan, &python, args.json);
+        return print_explanation(&plan, &run_options, args.json);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -171,11 +176,6 @@ pub fn run(args: &RunArgs) -> Status {
             report_error(format!("cannot start the runtime: {e}"));
             return Status::Usage;
         }
-    };
-    let run_options = RunOptions {
-        use_cache: !args.no_cache,
-        record_history: true,
-        python,
     };
     let json = args.json;
     let status = runtime.block_on(async move {
@@ -205,12 +205,8 @@ pub fn run(args: &RunArgs) -> Status {
     }
 }
 
-fn print_explanation(
-    plan: &agentblocks_engine::Plan,
-    python: &PythonSetting,
-    json: bool,
-) -> Status {
-    let explanation = explain(plan, python);
+fn print_explanation(plan: &agentblocks_engine::Plan, options: &RunOptions, json: bool) -> Status {
+    let explanation = explain(plan, options);
     if json {
         for line in &explanation {
             match serde_json::to_string(line) {
@@ -223,12 +219,20 @@ fn print_explanation(
     let now = agentblocks_engine::events::now_ms();
     for line in &explanation {
         match &line.decision {
-            Decision::Cached { cached_at_ms } => println!(
-                "{}: from cache (made {} ago)",
+            Decision::Cached {
+                cached_at_ms,
+                outdated,
+            } => println!(
+                "{}: from cache (made {} ago{})",
                 line.block,
-                format_ms(now.saturating_sub(*cached_at_ms))
+                format_ms(now.saturating_sub(*cached_at_ms)),
+                outdated
+                    .as_ref()
+                    .map(|why| format!("; an earlier version: {why}"))
+                    .unwrap_or_default()
             ),
             Decision::WillRun { reason } => println!("{}: will run: {reason}", line.block),
+            Decision::MayRun { reason } => println!("{}: may run: {reason}", line.block),
         }
     }
     Status::Success
