@@ -4,6 +4,7 @@
 //! itself is in the `agentblocks-dsl` crate.
 
 mod commands;
+mod output;
 mod render;
 mod source;
 mod write;
@@ -228,5 +229,7 @@ pub enum Status {
 
 /// Prints a one-line error of the tool itself (not of a workflow).
 pub fn report_error(message: impl std::fmt::Display) {
-    eprintln!("error: {message}");
+    use std::io::Write as _;
+    // Never panics: with standard error closed there is nobody to tell.
+    let _ = writeln!(std::io::stderr(), "error: {message}");
 }
