@@ -170,6 +170,14 @@ impl RunStatus {
             RunStatus::TimedOut => "timed_out",
         }
     }
+
+    /// The status in words: `timed out` rather than `timed_out`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RunStatus::TimedOut => "timed out",
+            other => other.as_str(),
+        }
+    }
 }
 
 /// Why a block failed, located in the workflow file.
@@ -339,7 +347,7 @@ pub fn describe(event: &Event) -> String {
             skipped,
         } => format!(
             "run {} in {}: {succeeded} ran, {cached} cached, {failed} failed, {skipped} skipped",
-            status.as_str(),
+            status.describe(),
             format_ms(*duration_ms)
         ),
     }
@@ -374,6 +382,26 @@ mod tests {
         );
         let back: Event = serde_json::from_str(&text).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn a_timed_out_run_reads_as_words() {
+        let event = Event {
+            ts_ms: 0,
+            block: None,
+            kind: EventKind::RunFinished {
+                status: RunStatus::TimedOut,
+                duration_ms: 1500,
+                succeeded: 1,
+                cached: 0,
+                failed: 0,
+                skipped: 1,
+            },
+        };
+        assert_eq!(
+            describe(&event),
+            "run timed out in 1.5s: 1 ran, 0 cached, 0 failed, 1 skipped"
+        );
     }
 
     #[test]
