@@ -120,6 +120,11 @@ pub enum EventKind {
         cached: usize,
         /// Blocks that failed.
         failed: usize,
+        /// Blocks stopped while they ran, by the run's cancellation or timeout or by another
+        /// block's failure under `Stop` (their `block_failed` has kind `cancelled`); not counted
+        /// in `failed`.
+        #[serde(default)]
+        cancelled: usize,
         /// Blocks that did not run.
         skipped: usize,
     },
@@ -344,11 +349,17 @@ pub fn describe(event: &Event) -> String {
             succeeded,
             cached,
             failed,
+            cancelled,
             skipped,
         } => format!(
-            "run {} in {}: {succeeded} ran, {cached} cached, {failed} failed, {skipped} skipped",
+            "run {} in {}: {succeeded} ran, {cached} cached, {failed} failed, {}{skipped} skipped",
             status.describe(),
-            format_ms(*duration_ms)
+            format_ms(*duration_ms),
+            if *cancelled > 0 {
+                format!("{cancelled} cancelled, ")
+            } else {
+                String::new()
+            }
         ),
     }
 }
@@ -395,6 +406,7 @@ mod tests {
                 succeeded: 1,
                 cached: 0,
                 failed: 0,
+                cancelled: 0,
                 skipped: 1,
             },
         };

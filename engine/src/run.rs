@@ -488,6 +488,11 @@ pub async fn run_plan(
 
     let blocks: Vec<BlockReport> = selected.iter().filter_map(|i| reports.remove(i)).collect();
     let count = |s: BlockStatus| blocks.iter().filter(|b| b.status == s).count();
+    let stopped = |b: &BlockReport| {
+        b.status == BlockStatus::Failed
+            && b.error.as_ref().map(|e| e.kind) == Some(ErrorKind::Cancelled)
+    };
+    let cancelled = blocks.iter().filter(|b| stopped(b)).count();
     let duration = started.elapsed();
     if let (Some(history), Some(run_id)) = (&history, run_id) {
         let _ = history.finish_run(run_id, status.as_str());
@@ -499,7 +504,8 @@ pub async fn run_plan(
             duration_ms: millis(duration),
             succeeded: count(BlockStatus::Succeeded),
             cached: count(BlockStatus::Cached),
-            failed: count(BlockStatus::Failed),
+            failed: count(BlockStatus::Failed) - cancelled,
+            cancelled,
             skipped: count(BlockStatus::Skipped),
         },
     );

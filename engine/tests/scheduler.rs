@@ -288,6 +288,16 @@ async fn cancelling_stops_running_code_and_skips_the_rest() {
     }
     let report = handle.wait().await;
     assert_eq!(report.status, RunStatus::Cancelled);
+    // The block stopped while running counts as cancelled, not failed.
+    assert!(matches!(
+        events.last().map(|e| &e.kind),
+        Some(EventKind::RunFinished {
+            failed: 0,
+            cancelled: 1,
+            skipped: 1,
+            ..
+        })
+    ));
     assert_eq!(
         count(&events, "after", |k| matches!(
             k,

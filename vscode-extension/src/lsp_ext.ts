@@ -193,6 +193,8 @@ export type EngineEvent = { ts_ms: number; block?: string } & (
       succeeded: number;
       cached: number;
       failed: number;
+      /** Blocks stopped while running; absent from older servers. */
+      cancelled?: number;
       skipped: number;
     }
 );
