@@ -4,6 +4,7 @@
 //! itself is in the `agentblocks-dsl` crate.
 
 mod commands;
+mod output;
 mod render;
 mod source;
 mod write;
@@ -58,7 +59,7 @@ enum Command {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
         /// Run only this block, taking upstream outputs from the cache (running upstream
-        /// blocks that have none).
+        /// blocks that have none, or all of them with --no-cache).
         #[arg(long, value_name = "ID")]
         block: Option<String>,
         /// Run this block and everything it depends on.
@@ -232,5 +233,7 @@ pub enum Status {
 
 /// Prints a one-line error of the tool itself (not of a workflow).
 pub fn report_error(message: impl std::fmt::Display) {
-    eprintln!("error: {message}");
+    use std::io::Write as _;
+    // Never panics: with standard error closed there is nobody to tell.
+    let _ = writeln!(std::io::stderr(), "error: {message}");
 }

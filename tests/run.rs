@@ -1,6 +1,8 @@
 //! End-to-end tests of `agentblocks run`, `runs`, `cache` and `expand`: exit codes, `--json`
 //! events, `--block`, `--until`, `--explain`, `--python` and `VIRTUAL_ENV`, a SIGKILLed run
-//! marked interrupted, and pruning and clearing the result cache.
+//! marked interrupted, SIGTERM/SIGHUP and a closed standard output cancelling a run (no process
+//! left), every command coping with a closed standard output, and pruning and clearing the
+//! result cache.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -172,6 +174,9 @@ fn exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     let out = agentblocks(dir.path(), &["run", "missing.ab"]);
     assert_eq!(out.status.code(), Some(2));
+    let out = agentblocks(dir.path(), &["runs", "--workspace", "no/such/folder"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a folder"));
 }
 
 #[test]
@@ -254,6 +259,113 @@ fn cache_shows_prunes_and_clears_the_results() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a folder"));
 }
 
+const GEN_SHOW: &str = r#"workflow "Block test" {
+  var n: Integer = 5
+  block gen = python "Gen" {
+    in n: Integer
+    out items: List[Integer]
+    code ```
+      list(range(n))
+      ```
+  }
+  block show = javascript "Show" {
+    in items: List[Integer] <- gen.items
+    out text: String
+    code ```
+      `count=${items.length}`
+      ```
+  }
+}
+"#;
+
+#[test]
+fn block_and_prune_use_what_the_last_run_used_even_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("b.ab"), GEN_SHOW).unwrap();
+    let stdout = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    for args in [
+        &["run", "b.ab"][..],
+        &["run", "b.ab", "--var", "n=8"],
+        &["run", "b.ab"],
+    ] {
+        let out = agentblocks(dir.path(), args);
+        assert!(out.status.success(), "{}", stdout(&out));
+    }
+    let out = agentblocks(dir.path(), &["run", "b.ab", "--block", "show"]);
+    assert!(stdout(&out).contains("count=5"), "{}", stdout(&out));
+    let out = agentblocks(dir.path(), &["cache", "prune"]);
+    assert!(out.status.success());
+    let out = agentblocks(dir.path(), &["run", "b.ab", "--json"]);
+    let cached = events(&out)
+        .iter()
+        .filter(|e| e["event"] == "block_cached")
+        .count();
+    assert_eq!(cached, 2, "{}", stdout(&out));
+}
+
+#[test]
+fn explain_says_what_may_run_and_when_block_takes_an_earlier_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::copy(
+        root.join("data/orders.csv"),
+        dir.path().join("data/orders.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("data-pipeline.ab"),
+        dir.path().join("pipeline.ab"),
+    )
+    .unwrap();
+    let stdout = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(agentblocks(dir.path(), &["run", "pipeline.ab"])
+        .status
+        .success());
+    // `count` reads the file `save` writes on every run: it cannot be predicted cached.
+    let out = agentblocks(dir.path(), &["run", "pipeline.ab", "--explain"]);
+    let text = stdout(&out);
+    assert!(text.contains("render: from cache"), "{text}");
+    assert!(
+        text.contains("count: may run: depends on `save`, which will run"),
+        "{text}"
+    );
+    let out = agentblocks(
+        dir.path(),
+        &["run", "pipeline.ab", "--explain", "--no-cache"],
+    );
+    let text = stdout(&out);
+    assert_eq!(text.matches("will run: `--no-cache`").count(), 6, "{text}");
+
+    std::fs::write(dir.path().join("b.ab"), GEN_SHOW).unwrap();
+    assert!(agentblocks(dir.path(), &["run", "b.ab"]).status.success());
+    std::fs::write(
+        dir.path().join("b.ab"),
+        GEN_SHOW.replace("range(n)", "range(n + 1)"),
+    )
+    .unwrap();
+    let out = agentblocks(dir.path(), &["run", "b.ab", "--block", "show", "--explain"]);
+    assert!(
+        stdout(&out).contains("gen: from cache (made ")
+            && stdout(&out).contains("; an earlier version: code changed)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = agentblocks(dir.path(), &["run", "b.ab", "--block", "show"]);
+    assert!(
+        stdout(&out).contains("gen: from cache (an earlier version: code changed)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("count=5"), "{}", stdout(&out));
+    // `--no-cache` reads nothing from the cache: `gen` runs, with its new code.
+    let out = agentblocks(
+        dir.path(),
+        &["run", "b.ab", "--block", "show", "--no-cache"],
+    );
+    assert!(stdout(&out).contains("count=6"), "{}", stdout(&out));
+}
+
 #[test]
 fn expand_prints_the_template() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -297,6 +409,180 @@ fn a_killed_run_is_marked_interrupted() {
     let history = History::open(dir.path()).unwrap();
     let runs = history.runs(10).unwrap();
     assert_eq!(runs[0].status, "interrupted");
+}
+
+/// A shell block that records its shell's and its child's pids, and a Python block, both
+/// sleeping far longer than any test waits.
+const SLEEPERS: &str = r#"workflow "S" {
+  block sh = shell "Sh" {
+    out stdout: String
+    code ```
+      sleep 30 & echo "$$ $!" > pids.tmp; mv pids.tmp pids; wait
+      ```
+  }
+  block py = python "Py" {
+    out x: Integer
+    code ```
+      import time
+      time.sleep(30)
+      x = 1
+      ```
+  }
+}
+"#;
+
+/// Waits for the shell block of [`SLEEPERS`] to start; its pids.
+fn sleeper_pids(dir: &Path) -> Vec<i32> {
+    let start = Instant::now();
+    while !dir.join("pids").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::read_to_string(dir.join("pids"))
+        .unwrap()
+        .split_whitespace()
+        .map(|pid| pid.parse().unwrap())
+        .collect()
+}
+
+/// Waits (at most 20 s) for `child` to exit; its exit code.
+fn exit_within(child: &mut std::process::Child) -> Option<i32> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("the run did not stop");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn assert_all_gone(pids: &[i32]) {
+    for &pid in pids {
+        // SAFETY: signal 0 only checks that the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        assert!(!alive, "process {pid} survived the run");
+    }
+}
+
+#[test]
+fn sigterm_and_sighup_cancel_the_run_like_ctrl_c() {
+    for signal in [libc::SIGTERM, libc::SIGHUP] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.ab"), SLEEPERS).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_agentblocks"))
+            .current_dir(dir.path())
+            .args(["run", "s.ab"])
+            .env_remove("VIRTUAL_ENV")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pids = sleeper_pids(dir.path());
+        // SAFETY: sends a signal to the child we started.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        assert_eq!(exit_within(&mut child), Some(1));
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(stderr.contains("interrupted (SIG"), "{stderr}");
+        assert_all_gone(&pids);
+        let history = History::open(dir.path()).unwrap();
+        assert_eq!(history.runs(10).unwrap()[0].status, "cancelled");
+    }
+}
+
+#[test]
+fn a_closed_stdout_cancels_the_run_quietly() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.ab"), SLEEPERS).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentblocks"))
+        .current_dir(dir.path())
+        .args(["run", "s.ab"])
+        .env_remove("VIRTUAL_ENV")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -1`: read a line, then close the pipe while the blocks sleep (no more lines
+    // come for 30 s, so only noticing the closed pipe stops the run).
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("run started"), "{line}");
+    let pids = sleeper_pids(dir.path());
+    drop(stdout);
+    assert_eq!(exit_within(&mut child), Some(2));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_all_gone(&pids);
+    let history = History::open(dir.path()).unwrap();
+    assert_eq!(history.runs(10).unwrap()[0].status, "cancelled");
+}
+
+/// Standard output that is a pipe nobody reads: every write fails with a broken pipe.
+fn closed_pipe() -> Stdio {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: `pipe` fills the two descriptors; the read end is closed at once and the write
+    // end is owned by the `Stdio`.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        libc::close(fds[0]);
+        Stdio::from(std::os::fd::OwnedFd::from_raw_fd(fds[1]))
+    }
+}
+
+#[test]
+fn every_command_copes_with_a_closed_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.ab"), PIPELINE).unwrap();
+    assert!(agentblocks(dir.path(), &["run", "p.ab"]).status.success());
+    let commands: &[&[&str]] = &[
+        &["run", "p.ab"],
+        &["run", "p.ab", "--json"],
+        &["run", "p.ab", "--explain"],
+        &["runs"],
+        &["runs", "1"],
+        &["runs", "--json"],
+        &["blocks"],
+        &["blocks", "--format", "json"],
+        &["cache"],
+        &["check", "p.ab", "--format", "json"],
+        &["convert", "p.ab"],
+        &["expand", "p.ab", "first"],
+    ];
+    for args in commands {
+        let out = Command::new(env!("CARGO_BIN_EXE_agentblocks"))
+            .current_dir(dir.path())
+            .args(*args)
+            .env_remove("VIRTUAL_ENV")
+            .stdout(closed_pipe())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_agentblocks"))
+        .current_dir(dir.path())
+        .args(["runs"])
+        .stdout(closed_pipe())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 const IMPORTS: &str = r#"workflow "Imports" {

@@ -328,7 +328,9 @@ fn find_files(
         if keep {
             found += 1;
             // How many files there are is not known until the walk ends.
-            progress.update(found, None, || format!("{found} files found"));
+            progress.update(found, None, || {
+                format!("{} found", counted(found, "file", "files"))
+            });
         }
         keep
     })?
@@ -339,7 +341,7 @@ fn find_files(
     if let Some(max) = max_files {
         files.truncate(max);
     }
-    progress.finish(format!("{} files found", files.len()));
+    progress.finish(format!("{} found", counted(files.len(), "file", "files")));
     Ok(vec![(
         "files".into(),
         Value::List(files.into_iter().map(Value::Path).collect()),
@@ -355,14 +357,19 @@ fn list_directory(
     let mut listed = 0u64;
     let mut entries: Vec<PathBuf> = walk(&root, props.bool("recursive"), |_| {
         listed += 1;
-        progress.update(listed, None, || format!("{listed} entries listed"));
+        progress.update(listed, None, || {
+            format!("{} listed", counted(listed, "entry", "entries"))
+        });
         true
     })?
     .into_iter()
     .map(|e| e.into_path())
     .collect();
     entries.sort();
-    progress.finish(format!("{} entries listed", entries.len()));
+    progress.finish(format!(
+        "{} listed",
+        counted(entries.len(), "entry", "entries")
+    ));
     Ok(vec![(
         "entries".into(),
         Value::List(entries.into_iter().map(Value::Path).collect()),
@@ -414,7 +421,7 @@ fn filter_content(
     let mut kept = Vec::new();
     for (read, file) in files.into_iter().enumerate() {
         progress.update(read as u64, Some(total), || {
-            format!("{read} of {total} files read")
+            format!("{read} of {} read", counted(total, "file", "files"))
         });
         let path = match &file {
             Value::Path(p) => p.clone(),
@@ -523,11 +530,17 @@ async fn http_request(
         bytes.extend_from_slice(&chunk);
         let received = bytes.len() as u64;
         progress.update(received, length, || match length {
-            Some(length) => format!("{received} of {length} bytes received"),
-            None => format!("{received} bytes received"),
+            Some(length) => format!(
+                "{received} of {} received",
+                counted(length, "byte", "bytes")
+            ),
+            None => format!("{} received", counted(received, "byte", "bytes")),
         });
     }
-    progress.finish(format!("{} bytes received", bytes.len()));
+    progress.finish(format!(
+        "{} received",
+        counted(bytes.len(), "byte", "bytes")
+    ));
     let body = String::from_utf8_lossy(&bytes).into_owned();
     let json = serde_json::from_str::<Json>(&body)
         .map(|j| Value::from_json(&j))
@@ -548,6 +561,12 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// `n` and the noun it counts: `1 file`, `2 files`.
+fn counted(n: impl TryInto<u64>, one: &str, many: &str) -> String {
+    let n: u64 = n.try_into().unwrap_or(u64::MAX);
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]
@@ -854,6 +873,13 @@ mod tests {
             reports[0].1.ends_with(&format!("of {SIZE} bytes received")),
             "{reports:?}"
         );
+    }
+
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(super::counted(1usize, "file", "files"), "1 file");
+        assert_eq!(super::counted(0u64, "file", "files"), "0 files");
+        assert_eq!(super::counted(2usize, "entry", "entries"), "2 entries");
     }
 
     #[test]

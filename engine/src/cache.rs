@@ -5,8 +5,9 @@
 //! description and canvas position), its code, its properties and each input value; a `Path`
 //! value also hashes the size and modification time of the file it names, so editing a file
 //! that a block reads re-runs the block. Entries live in `<workspace>/.agentblocks/cache/`:
-//! `entries/<key>.json` holds a result, `latest/<workflow>-<block>.json` the block's most recent
-//! one (what `--explain` compares against and `--block` reads upstream outputs from).
+//! `entries/<key>.json` holds a result, `latest/<workflow>-<block>.json` the result the block's
+//! last run used, run or served from the cache (what `--explain` compares against, `--block`
+//! reads upstream outputs from and `prune` keeps).
 //!
 //! Blocks that look at the world rather than their inputs (`find_files`, `list_directory`,
 //! `http_request`) and those with side effects (`write_file`) always run.
@@ -134,8 +135,9 @@ impl Cache {
         write_atomic(&self.latest_path(&entry.block), text.as_bytes())
     }
 
-    /// Records a block's most recent outputs without a keyed entry (for blocks that always
-    /// run: their outputs still feed `--block` and `explain`).
+    /// Makes `entry` the block's most recent result without storing a keyed entry: for blocks
+    /// that always run (their outputs still feed `--block` and `explain`), and for a result
+    /// served from the cache (the latest result is the one the last run used).
     pub fn put_latest(&self, entry: &CacheEntry) -> std::io::Result<()> {
         let text = serde_json::to_string(entry).map_err(std::io::Error::other)?;
         write_atomic(&self.latest_path(&entry.block), text.as_bytes())
@@ -426,6 +428,23 @@ fn environment_part(block: &PlannedBlock, python: &PythonSetting) -> String {
         }
         PythonSetting::Unusable(problem) => hash_str(&format!("unusable: {problem}")),
     }
+}
+
+/// Why `entry`, a block's latest result, is not what the block would make now from `inputs`
+/// (it is of an earlier version of the block or of its inputs), e.g. "code changed"; `None`
+/// when its key is the current one, and for blocks that always run (their results have no key).
+pub fn outdated(
+    block: &PlannedBlock,
+    inputs: &[(String, Value)],
+    workspace: &Path,
+    python: &PythonSetting,
+    entry: &CacheEntry,
+) -> Option<String> {
+    if volatile_reason(block).is_some() || entry.key.is_empty() {
+        return None;
+    }
+    let parts = key_parts(block, inputs, workspace, python);
+    (parts.key() != entry.key).then(|| change_reason(&parts, Some(entry)))
 }
 
 /// Why a block with key parts `new` will run, given its latest cached result `old`.

@@ -98,6 +98,10 @@ pub enum EventKind {
         cached_at_ms: u64,
         /// The cache key.
         key: String,
+        /// Set when `--block` took this upstream block's latest result although it is of an
+        /// earlier version of the block or its inputs: what changed since ("code changed").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outdated: Option<String>,
     },
     /// Something worth knowing that is not an error.
     Warning {
@@ -116,6 +120,11 @@ pub enum EventKind {
         cached: usize,
         /// Blocks that failed.
         failed: usize,
+        /// Blocks stopped while they ran, by the run's cancellation or timeout or by another
+        /// block's failure under `Stop` (their `block_failed` has kind `cancelled`); not counted
+        /// in `failed`.
+        #[serde(default)]
+        cancelled: usize,
         /// Blocks that did not run.
         skipped: usize,
     },
@@ -164,6 +173,14 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
             RunStatus::TimedOut => "timed_out",
+        }
+    }
+
+    /// The status in words: `timed out` rather than `timed_out`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RunStatus::TimedOut => "timed out",
+            other => other.as_str(),
         }
     }
 }
@@ -313,8 +330,14 @@ pub fn describe(event: &Event) -> String {
             format!("{block}: failed{place}: {}{retry}", error.message)
         }
         EventKind::BlockSkipped { reason } => format!("{block}: skipped: {reason}"),
-        EventKind::BlockCached { outputs, .. } => {
-            format!("{block}: from cache {}", outputs_line(outputs))
+        EventKind::BlockCached {
+            outputs, outdated, ..
+        } => {
+            let earlier = outdated
+                .as_ref()
+                .map(|why| format!(" (an earlier version: {why})"))
+                .unwrap_or_default();
+            format!("{block}: from cache{earlier} {}", outputs_line(outputs))
                 .trim_end()
                 .to_string()
         }
@@ -326,11 +349,17 @@ pub fn describe(event: &Event) -> String {
             succeeded,
             cached,
             failed,
+            cancelled,
             skipped,
         } => format!(
-            "run {} in {}: {succeeded} ran, {cached} cached, {failed} failed, {skipped} skipped",
-            status.as_str(),
-            format_ms(*duration_ms)
+            "run {} in {}: {succeeded} ran, {cached} cached, {failed} failed, {}{skipped} skipped",
+            status.describe(),
+            format_ms(*duration_ms),
+            if *cancelled > 0 {
+                format!("{cancelled} cancelled, ")
+            } else {
+                String::new()
+            }
         ),
     }
 }
@@ -364,6 +393,27 @@ mod tests {
         );
         let back: Event = serde_json::from_str(&text).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn a_timed_out_run_reads_as_words() {
+        let event = Event {
+            ts_ms: 0,
+            block: None,
+            kind: EventKind::RunFinished {
+                status: RunStatus::TimedOut,
+                duration_ms: 1500,
+                succeeded: 1,
+                cached: 0,
+                failed: 0,
+                cancelled: 0,
+                skipped: 1,
+            },
+        };
+        assert_eq!(
+            describe(&event),
+            "run timed out in 1.5s: 1 ran, 0 cached, 0 failed, 1 skipped"
+        );
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! The public entry points, in the order a caller uses them:
 //! - [`plan::plan`] (or [`plan_text`] from a file's text): check the workflow (any error stops
 //!   here, nothing has run) and decide what runs where;
-//! - [`explain`]: for each block, whether it will come from the cache or run, and why (code
-//!   lenses: "cached 2m ago", "will run: input `files` changed");
+//! - [`explain`]: for each block, whether it will come from the cache, will run or may run
+//!   (downstream of a block that will run), and why (code lenses: "cached 2m ago", "will run:
+//!   input `files` changed");
 //! - [`start`]: run the plan on the current tokio runtime; the [`RunHandle`] gives the event
 //!   stream, a cancellation token and the final [`run::RunReport`];
 //! - [`expand_block`]: a template block's expanded code;
@@ -127,10 +128,20 @@ pub enum Decision {
     Cached {
         /// When the cached result was made, in milliseconds since the Unix epoch.
         cached_at_ms: u64,
+        /// Set when `--block` would take this upstream block's latest result although it is of
+        /// an earlier version of the block or its inputs: what changed since ("code changed").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outdated: Option<String>,
     },
     /// It would run.
     WillRun {
         /// Why, e.g. "input `files` changed", "code changed", "no cached result".
+        reason: String,
+    },
+    /// It reads the outputs of a block that will run (or may run), so whether its own result
+    /// is cached depends on what that block produces: it cannot be known before the run.
+    MayRun {
+        /// Why, e.g. "depends on `save`, which will run".
         reason: String,
     },
 }
@@ -145,88 +156,108 @@ pub struct BlockExplanation {
     pub decision: Decision,
 }
 
-/// For each block the plan selects (in plan order), whether a run with the cache would take its
-/// result from the cache or run it, and why. Upstream outputs are predicted from the cache: a
-/// block that always runs (it reads the file system) is assumed to produce its latest outputs.
-/// `python` is the environment the run would use (part of Python blocks' cache keys).
-pub fn explain(plan: &Plan, python: &PythonSetting) -> Vec<BlockExplanation> {
+/// For each block the plan selects (in plan order), whether a run with `options` would take its
+/// result from the cache or run it, and why. Without the cache (`use_cache: false`) every block
+/// runs. A block reading the outputs of a block that will run (one that always runs, or whose
+/// inputs or code changed) *may* run: its inputs are not known before the run. `options.python`
+/// is the environment the run would use (part of Python blocks' cache keys).
+pub fn explain(plan: &Plan, options: &RunOptions) -> Vec<BlockExplanation> {
+    let python = &options.python;
     let cache = Cache::open(&plan.workspace, &plan.workflow_path);
+    // Each block's predicted outputs, when it is predicted from the cache.
     let mut known: Vec<Option<Vec<(String, Value)>>> = vec![None; plan.blocks.len()];
+    // Whether each block will run (true) or may run (false), when it is not from the cache.
+    let mut runs: Vec<Option<bool>> = vec![None; plan.blocks.len()];
     let mut out = Vec::new();
     for &i in &plan.order {
         if !plan.selected[i] {
             continue;
         }
         let block = &plan.blocks[i];
+        if !options.use_cache {
+            out.push(BlockExplanation {
+                block: block.id.clone(),
+                decision: Decision::WillRun {
+                    reason: "`--no-cache`".into(),
+                },
+            });
+            continue;
+        }
+        let mut inputs = Vec::new();
+        let mut unknown = None;
+        for input in &block.inputs {
+            match &input.source {
+                InputSource::Connection {
+                    block: source,
+                    port,
+                } => match &known[*source] {
+                    Some(values) => {
+                        let value = values
+                            .iter()
+                            .find(|(p, _)| p == port)
+                            .map(|(_, v)| retype(v, &input.ty, plan))
+                            .unwrap_or(Value::Null);
+                        inputs.push((input.name.clone(), value));
+                    }
+                    None => {
+                        unknown.get_or_insert(*source);
+                    }
+                },
+                InputSource::Value { value, .. } => inputs.push((
+                    input.name.clone(),
+                    Value::from_json_typed_in(value, &input.ty, &|n| plan.named_type(n)),
+                )),
+                InputSource::Absent => {}
+            }
+        }
         let latest = cache.latest(&block.id);
+        let will_run = |reason: String| Decision::WillRun { reason };
         let decision = if plan.use_latest[i] {
             match &latest {
                 Some(entry) => {
                     known[i] = Some(entry_values(entry));
                     Decision::Cached {
                         cached_at_ms: entry.created_at_ms,
-                    }
-                }
-                None => Decision::WillRun {
-                    reason: "no cached result".into(),
-                },
-            }
-        } else if matches!(&plan.target, Target::Block(id) if *id == block.id) {
-            Decision::WillRun {
-                reason: "it is the `--block` target".into(),
-            }
-        } else if let Some(reason) = cache::volatile_reason(block) {
-            known[i] = latest.as_ref().map(entry_values);
-            Decision::WillRun {
-                reason: format!("{reason}; it always runs"),
-            }
-        } else {
-            let mut inputs = Vec::new();
-            let mut unknown = None;
-            for input in &block.inputs {
-                match &input.source {
-                    InputSource::Connection {
-                        block: source,
-                        port,
-                    } => match &known[*source] {
-                        Some(values) => {
-                            let value = values
-                                .iter()
-                                .find(|(p, _)| p == port)
-                                .map(|(_, v)| retype(v, &input.ty, plan))
-                                .unwrap_or(Value::Null);
-                            inputs.push((input.name.clone(), value));
-                        }
-                        None => {
-                            unknown.get_or_insert(*source);
-                        }
-                    },
-                    InputSource::Value { value, .. } => inputs.push((
-                        input.name.clone(),
-                        Value::from_json_typed_in(value, &input.ty, &|n| plan.named_type(n)),
-                    )),
-                    InputSource::Absent => {}
-                }
-            }
-            match unknown {
-                Some(source) => Decision::WillRun {
-                    reason: format!("upstream block `{}` will run", plan.blocks[source].id),
-                },
-                None => {
-                    let parts = cache::key_parts(block, &inputs, &plan.workspace, python);
-                    match cache.get(&parts.key()) {
-                        Some(entry) => {
-                            known[i] = Some(entry_values(&entry));
-                            Decision::Cached {
-                                cached_at_ms: entry.created_at_ms,
-                            }
-                        }
-                        None => Decision::WillRun {
-                            reason: cache::change_reason(&parts, latest.as_ref()),
+                        outdated: match unknown {
+                            None => cache::outdated(block, &inputs, &plan.workspace, python, entry),
+                            Some(_) => None,
                         },
                     }
                 }
+                None => will_run("no cached result".into()),
             }
+        } else if matches!(&plan.target, Target::Block(id) if *id == block.id) {
+            will_run("it is the `--block` target".into())
+        } else if let Some(reason) = cache::volatile_reason(block) {
+            will_run(format!("{reason}; it always runs"))
+        } else if let (Some(_), None) = (unknown, &latest) {
+            will_run("no cached result".into())
+        } else if let Some(source) = unknown {
+            let how = if runs[source] == Some(true) {
+                "will"
+            } else {
+                "may"
+            };
+            Decision::MayRun {
+                reason: format!("depends on `{}`, which {how} run", plan.blocks[source].id),
+            }
+        } else {
+            let parts = cache::key_parts(block, &inputs, &plan.workspace, python);
+            match cache.get(&parts.key()) {
+                Some(entry) => {
+                    known[i] = Some(entry_values(&entry));
+                    Decision::Cached {
+                        cached_at_ms: entry.created_at_ms,
+                        outdated: None,
+                    }
+                }
+                None => will_run(cache::change_reason(&parts, latest.as_ref())),
+            }
+        };
+        runs[i] = match decision {
+            Decision::Cached { .. } => None,
+            Decision::WillRun { .. } => Some(true),
+            Decision::MayRun { .. } => Some(false),
         };
         out.push(BlockExplanation {
             block: block.id.clone(),

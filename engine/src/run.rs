@@ -214,16 +214,15 @@ pub async fn run_plan(
     let run_id = history
         .as_ref()
         .and_then(|h| h.start_run(&plan.workflow_path).ok());
-    let cache = (options.use_cache || plan.use_latest.iter().any(|b| *b))
+    // Without the cache (`--no-cache`) nothing is read from it, not even `--block`'s upstream
+    // results: those blocks run.
+    let cache = options
+        .use_cache
         .then(|| Cache::open(&plan.workspace, &plan.workflow_path));
     let shared = Arc::new(Shared {
         plan: plan.clone(),
         sink: sink.clone(),
-        cache: if options.use_cache {
-            cache.clone()
-        } else {
-            None
-        },
+        cache: cache.clone(),
         journal: Journal::default(),
         python: options.python.clone(),
     });
@@ -287,12 +286,24 @@ pub async fn run_plan(
             continue;
         };
         let values = values_of(&plan, &plan.blocks[i], &entry);
+        // Say when the result is of an earlier version (of the block, or of inputs known
+        // from the upstream results taken the same way).
+        let outdated = known_inputs(&plan, &plan.blocks[i], &outputs).and_then(|inputs| {
+            cache::outdated(
+                &plan.blocks[i],
+                &inputs,
+                &plan.workspace,
+                &options.python,
+                &entry,
+            )
+        });
         sink.emit(
             Some(&plan.blocks[i].id),
             EventKind::BlockCached {
                 outputs: previews(&values),
                 cached_at_ms: entry.created_at_ms,
                 key: entry.key.clone(),
+                outdated,
             },
         );
         state[i] = State::Done;
@@ -477,6 +488,11 @@ pub async fn run_plan(
 
     let blocks: Vec<BlockReport> = selected.iter().filter_map(|i| reports.remove(i)).collect();
     let count = |s: BlockStatus| blocks.iter().filter(|b| b.status == s).count();
+    let stopped = |b: &BlockReport| {
+        b.status == BlockStatus::Failed
+            && b.error.as_ref().map(|e| e.kind) == Some(ErrorKind::Cancelled)
+    };
+    let cancelled = blocks.iter().filter(|b| stopped(b)).count();
     let duration = started.elapsed();
     if let (Some(history), Some(run_id)) = (&history, run_id) {
         let _ = history.finish_run(run_id, status.as_str());
@@ -488,7 +504,8 @@ pub async fn run_plan(
             duration_ms: millis(duration),
             succeeded: count(BlockStatus::Succeeded),
             cached: count(BlockStatus::Cached),
-            failed: count(BlockStatus::Failed),
+            failed: count(BlockStatus::Failed) - cancelled,
+            cancelled,
             skipped: count(BlockStatus::Skipped),
         },
     );
@@ -640,6 +657,19 @@ fn gather_inputs(
     values
 }
 
+/// The block's input values when every upstream block it reads has outputs; `None` otherwise.
+fn known_inputs(
+    plan: &Plan,
+    block: &PlannedBlock,
+    outputs: &[Option<Outputs>],
+) -> Option<Vec<(String, Value)>> {
+    let ready = block.inputs.iter().all(|input| match &input.source {
+        InputSource::Connection { block: source, .. } => outputs[*source].is_some(),
+        _ => true,
+    });
+    ready.then(|| gather_inputs(plan, block, outputs))
+}
+
 fn block_error(plan: &Plan, block: &PlannedBlock, failure: &Failure) -> BlockError {
     let span = block.span();
     BlockError {
@@ -674,6 +704,16 @@ async fn run_block(
             let parts = cache::key_parts(block, &inputs, &plan.workspace, &shared.python);
             if !forced {
                 if let Some(entry) = cache.get(&parts.key()) {
+                    // This run used it: it is the block's latest result now (what `--block`
+                    // reads and `prune` keeps), whichever result was latest before.
+                    if let Err(e) = cache.put_latest(&entry) {
+                        sink.emit(
+                            Some(&block.id),
+                            EventKind::Warning {
+                                message: format!("cannot write the cache: {e}"),
+                            },
+                        );
+                    }
                     let values = values_of(plan, block, &entry);
                     sink.emit(
                         Some(&block.id),
@@ -681,6 +721,7 @@ async fn run_block(
                             outputs: previews(&values),
                             cached_at_ms: entry.created_at_ms,
                             key: entry.key.clone(),
+                            outdated: None,
                         },
                     );
                     return Outcome {

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use agentblocks_dsl::convert::FileKind;
 use agentblocks_engine::events::{ErrorKind, Event, EventKind};
-use agentblocks_engine::{plan_text, run_collect, Decision, PlanOptions, RunOptions, RunStatus};
+use agentblocks_engine::run::BlockStatus;
+use agentblocks_engine::{
+    plan_text, run_collect, Decision, PlanOptions, RunOptions, RunStatus, Target,
+};
 
 fn options(dir: &Path) -> PlanOptions {
     let mut options = PlanOptions::new(dir.join("workflow.ab"));
@@ -285,6 +288,16 @@ async fn cancelling_stops_running_code_and_skips_the_rest() {
     }
     let report = handle.wait().await;
     assert_eq!(report.status, RunStatus::Cancelled);
+    // The block stopped while running counts as cancelled, not failed.
+    assert!(matches!(
+        events.last().map(|e| &e.kind),
+        Some(EventKind::RunFinished {
+            failed: 0,
+            cancelled: 1,
+            skipped: 1,
+            ..
+        })
+    ));
     assert_eq!(
         count(&events, "after", |k| matches!(
             k,
@@ -360,8 +373,8 @@ async fn a_second_run_comes_from_the_cache_and_explain_says_why() {
     );
     assert_eq!(
         explained[1].decision,
-        Decision::WillRun {
-            reason: "upstream block `up` will run".into()
+        Decision::MayRun {
+            reason: "depends on `up`, which will run".into()
         }
     );
     let (_, events) = run_in(dir.path(), &changed, true).await;
@@ -380,6 +393,54 @@ async fn a_second_run_comes_from_the_cache_and_explain_says_why() {
         Decision::WillRun {
             reason: "code changed".into()
         }
+    );
+    // Without the cache every block runs.
+    let no_cache = RunOptions {
+        use_cache: false,
+        ..RunOptions::default()
+    };
+    assert!(agentblocks_engine::explain(&plan, &no_cache)
+        .iter()
+        .all(|line| line.decision
+            == Decision::WillRun {
+                reason: "`--no-cache`".into()
+            }));
+    // `--block trim` takes `up`'s latest result, of the earlier code, and says so.
+    let mut block_options = options(dir.path());
+    block_options.target = Target::Block("trim".into());
+    let plan = plan_text(FileKind::Dsl, &code_changed, &block_options).unwrap();
+    assert!(matches!(
+        &agentblocks_engine::explain(&plan, &Default::default())[0].decision,
+        Decision::Cached { outdated: Some(why), .. } if why == "code changed"
+    ));
+    let (report, events) = run_collect(
+        plan,
+        RunOptions {
+            record_history: false,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(report.status, RunStatus::Succeeded);
+    assert!(of(&events, "up").iter().any(|k| matches!(
+        k,
+        EventKind::BlockCached { outdated: Some(why), .. } if why == "code changed"
+    )));
+    // With `--no-cache` the upstream block runs instead.
+    let plan = plan_text(FileKind::Dsl, &code_changed, &block_options).unwrap();
+    let (report, _) = run_collect(
+        plan,
+        RunOptions {
+            use_cache: false,
+            record_history: false,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(report.block("up").unwrap().status, BlockStatus::Succeeded);
+    assert_eq!(
+        report.output("up", "text"),
+        Some(&serde_json::json!("WORLD?"))
     );
 }
 
@@ -713,4 +774,37 @@ async fn built_ins_report_progress_a_bounded_number_of_times() {
 
     let list = progress_of(&events, "list");
     assert_eq!(list.last().unwrap().1, "2000 entries listed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_hit_becomes_the_latest_result_that_block_and_prune_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (CACHED.replace("WORD", "a"), CACHED.replace("WORD", "b"));
+    run_in(dir.path(), &a, true).await;
+    run_in(dir.path(), &b, true).await;
+    // Back to `a`: every block is served from the cache...
+    let (report, _) = run_in(dir.path(), &a, true).await;
+    assert_eq!(report.block("up").unwrap().status, BlockStatus::Cached);
+    // ...and those results are the latest now: `--block trim` reads `up`'s `a` result.
+    let mut block_options = options(dir.path());
+    block_options.target = Target::Block("trim".into());
+    let plan = plan_text(FileKind::Dsl, &a, &block_options).unwrap();
+    let (report, _) = run_collect(
+        plan,
+        RunOptions {
+            record_history: false,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(report.output("up", "text"), Some(&serde_json::json!("A!")));
+    assert_eq!(
+        report.output("trim", "text"),
+        Some(&serde_json::json!("a!"))
+    );
+    // Pruning keeps what the last runs used: `a` is still served from the cache.
+    agentblocks_engine::cache::prune(dir.path()).unwrap();
+    let (report, _) = run_in(dir.path(), &a, true).await;
+    assert_eq!(report.block("up").unwrap().status, BlockStatus::Cached);
+    assert_eq!(report.block("trim").unwrap().status, BlockStatus::Cached);
 }

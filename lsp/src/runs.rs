@@ -203,6 +203,7 @@ impl Runs {
                     succeeded: 0,
                     cached: 0,
                     failed: 0,
+                    cancelled: 0,
                     skipped: 0,
                 },
             })

@@ -4,22 +4,26 @@ use std::fmt::Write as _;
 
 use agentblocks_dsl::catalog::{self, BlockDef, LanguageDef, PortDef};
 
+use crate::output::{out, outln};
 use crate::Status;
 
 /// Prints the catalogue, as JSON with `json`, else as a readable listing.
 pub fn run(json: bool) -> Status {
-    if json {
+    let printed = if json {
         match serde_json::to_string_pretty(&catalog::to_json()) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => {
                 crate::report_error(e);
                 return Status::Usage;
             }
         }
     } else {
-        print!("{}", listing());
+        out!("{}", listing())
+    };
+    match printed {
+        Ok(()) => Status::Success,
+        Err(error) => crate::output::failed(&error),
     }
-    Status::Success
 }
 
 /// The human listing of the whole catalogue.

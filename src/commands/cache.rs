@@ -4,6 +4,7 @@ use std::path::Path;
 
 use agentblocks_engine::cache::{self, Removed};
 
+use crate::output::outln;
 use crate::{report_error, Status};
 
 /// What to do with the cache.
@@ -28,35 +29,13 @@ pub fn run(workspace: &Path, action: Action) -> Status {
     }
     let dir = cache::cache_dir(workspace);
     let result = match action {
-        Action::Show => cache::stats(workspace).map(|stats| {
-            if stats.entries == 0 && stats.latest == 0 {
-                println!("no cached results in `{}`", dir.display());
-                return;
-            }
-            println!("{}", dir.display());
-            println!(
-                "  {} result{} ({}), of which {} superseded ({})",
-                stats.entries,
-                plural(stats.entries),
-                size(stats.entry_bytes),
-                stats.superseded,
-                size(stats.superseded_bytes)
-            );
-            println!(
-                "  {} most recent result{} of blocks ({})",
-                stats.latest,
-                plural(stats.latest),
-                size(stats.latest_bytes)
-            );
-            if stats.superseded > 0 {
-                println!("`agentblocks cache prune` removes the superseded results");
-            }
-        }),
+        Action::Show => cache::stats(workspace).map(|stats| show(&dir, &stats)),
         Action::Prune => cache::prune(workspace).map(|removed| report("pruned", removed)),
         Action::Clear => cache::clear(workspace).map(|removed| report("cleared", removed)),
     };
     match result {
-        Ok(()) => Status::Success,
+        Ok(Ok(())) => Status::Success,
+        Ok(Err(error)) => crate::output::failed(&error),
         Err(e) => {
             report_error(format!("cannot use the cache `{}`: {e}", dir.display()));
             Status::Usage
@@ -64,13 +43,38 @@ pub fn run(workspace: &Path, action: Action) -> Status {
     }
 }
 
-fn report(what: &str, removed: Removed) {
-    println!(
+fn show(dir: &Path, stats: &cache::CacheStats) -> std::io::Result<()> {
+    if stats.entries == 0 && stats.latest == 0 {
+        return outln!("no cached results in `{}`", dir.display());
+    }
+    outln!("{}", dir.display())?;
+    outln!(
+        "  {} result{} ({}), of which {} superseded ({})",
+        stats.entries,
+        plural(stats.entries),
+        size(stats.entry_bytes),
+        stats.superseded,
+        size(stats.superseded_bytes)
+    )?;
+    outln!(
+        "  {} most recent result{} of blocks ({})",
+        stats.latest,
+        plural(stats.latest),
+        size(stats.latest_bytes)
+    )?;
+    if stats.superseded > 0 {
+        outln!("`agentblocks cache prune` removes the superseded results")?;
+    }
+    Ok(())
+}
+
+fn report(what: &str, removed: Removed) -> std::io::Result<()> {
+    outln!(
         "{what}: removed {} file{} ({})",
         removed.files,
         plural(removed.files),
         size(removed.bytes)
-    );
+    )
 }
 
 fn plural(n: usize) -> &'static str {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use agentblocks_dsl::convert::analyze;
 
+use crate::output::outln;
 use crate::render::{emit_human, file_json, stderr_stream};
 use crate::source::read_source;
 use crate::{report_error, Status};
@@ -41,7 +42,9 @@ pub fn run(files: &[PathBuf], json: bool) -> Status {
         }
     }
     if json {
-        println!("{}", serde_json::json!({ "files": entries }));
+        if let Err(error) = outln!("{}", serde_json::json!({ "files": entries })) {
+            return crate::output::failed(&error);
+        }
     } else if status != Status::Usage {
         let checked = files.len();
         eprintln!(

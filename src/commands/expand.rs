@@ -4,6 +4,7 @@ use std::path::Path;
 
 use agentblocks_dsl::convert::analyze;
 
+use crate::output::out;
 use crate::render::{emit_human, stderr_stream};
 use crate::source::read_source;
 use crate::{report_error, Status};
@@ -32,11 +33,11 @@ pub fn run(file: &Path, block: &str) -> Status {
     };
     match agentblocks_engine::expand_block(&document, block) {
         Ok(code) => {
-            print!("{code}");
-            if !code.ends_with('\n') {
-                println!();
+            let newline = if code.ends_with('\n') { "" } else { "\n" };
+            match out!("{code}{newline}") {
+                Ok(()) => Status::Success,
+                Err(error) => crate::output::failed(&error),
             }
-            Status::Success
         }
         Err(message) => {
             report_error(message);

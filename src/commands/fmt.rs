@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use agentblocks_dsl::convert::format;
 
+use crate::output::outln;
 use crate::render::{emit_human, stderr_stream};
 use crate::source::read_source;
 use crate::write::write_atomic;
@@ -43,7 +44,9 @@ pub fn run(files: &[PathBuf], check: bool) -> Status {
             continue;
         }
         if check {
-            println!("{}", path.display());
+            if let Err(error) = outln!("{}", path.display()) {
+                return crate::output::failed(&error);
+            }
             status = status.max(Status::Failure);
         } else if let Err(e) = write_atomic(path, &formatted) {
             report_error(e);

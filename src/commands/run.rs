@@ -15,6 +15,7 @@ use agentblocks_engine::{
 };
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
+use crate::output::outln;
 use crate::render::{emit_human, stderr_stream};
 use crate::source::read_source;
 use crate::{report_error, Status};
@@ -159,8 +160,13 @@ pub fn run(args: &RunArgs) -> Status {
             return Status::Usage;
         }
     };
+    let run_options = RunOptions {
+        use_cache: !args.no_cache,
+        record_history: true,
+        python,
+    };
     if args.explain {
-        return print_explanation(&plan, &python, args.json);
+        return print_explanation(&plan, &run_options, args.json);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -172,66 +178,192 @@ pub fn run(args: &RunArgs) -> Status {
             return Status::Usage;
         }
     };
-    let run_options = RunOptions {
-        use_cache: !args.no_cache,
-        record_history: true,
-        python,
-    };
     let json = args.json;
-    let status = runtime.block_on(async move {
+    let (status, output) = runtime.block_on(async move {
         let mut handle = agentblocks_engine::start(plan, run_options);
         let mut view = View::new(json);
-        let mut interrupted = false;
+        let mut signals = StopSignals::new();
+        let (mut reader_gone, mut watching) = (watch_stdout_reader(), true);
+        // Once set, the run is being cancelled; signals are ignored until it stops.
+        let mut stopping = false;
+        // Standard output failed (a closed pipe): nothing more is printed, the run is cancelled.
+        let mut output = Ok(());
         loop {
             tokio::select! {
                 event = handle.events.recv() => match event {
-                    Some(event) => view.show(&event),
+                    Some(event) => {
+                        if output.is_ok() {
+                            output = view.show(&event);
+                            if output.is_err() && !stopping {
+                                stopping = true;
+                                handle.cancel.cancel();
+                            }
+                        }
+                    }
                     None => break,
                 },
-                _ = tokio::signal::ctrl_c(), if !interrupted => {
-                    interrupted = true;
-                    view.note("interrupted: stopping the run (Ctrl-C again is ignored until it stops)");
+                gone = reader_gone.recv(), if watching => {
+                    watching = false;
+                    if gone.is_some() && output.is_ok() {
+                        output = Err(std::io::ErrorKind::BrokenPipe.into());
+                        if !stopping {
+                            stopping = true;
+                            handle.cancel.cancel();
+                        }
+                    }
+                }
+                name = signals.recv(), if !stopping => {
+                    stopping = true;
+                    view.note(&format!(
+                        "interrupted ({name}): stopping the run (signals are ignored until it stops)"
+                    ));
                     handle.cancel.cancel();
                 }
             }
         }
         let report = handle.wait().await;
         view.finish();
-        report.status
+        (report.status, output)
     });
+    if let Err(error) = output {
+        return crate::output::failed(&error);
+    }
     match status {
         RunStatus::Succeeded => Status::Success,
         _ => Status::Failure,
     }
 }
 
-fn print_explanation(
-    plan: &agentblocks_engine::Plan,
-    python: &PythonSetting,
-    json: bool,
-) -> Status {
-    let explanation = explain(plan, python);
-    if json {
-        for line in &explanation {
-            match serde_json::to_string(line) {
-                Ok(text) => println!("{text}"),
-                Err(e) => report_error(e),
+/// Sends once when standard output is a pipe whose reader has gone (`| head -1` has what it
+/// wanted), so the run stops then rather than at its next line, which may be minutes away.
+/// Nothing is sent (and the channel closes) when standard output is not a pipe.
+fn watch_stdout_reader() -> tokio::sync::mpsc::UnboundedReceiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    #[cfg(unix)]
+    {
+        // SAFETY: fstat only fills the zeroed struct it is given.
+        let is_pipe = unsafe {
+            let mut stat: libc::stat = std::mem::zeroed();
+            libc::fstat(libc::STDOUT_FILENO, &mut stat) == 0
+                && stat.st_mode & libc::S_IFMT == libc::S_IFIFO
+        };
+        if is_pipe {
+            // A pipe's writing end reports POLLERR once its reader has closed it; asking for no
+            // events waits for just that. The thread ends with the process.
+            let _ = std::thread::Builder::new()
+                .name("stdout-watch".into())
+                .spawn(move || loop {
+                    let mut fd = libc::pollfd {
+                        fd: libc::STDOUT_FILENO,
+                        events: 0,
+                        revents: 0,
+                    };
+                    // SAFETY: one valid pollfd, for the length given.
+                    let ready = unsafe { libc::poll(&mut fd, 1, -1) };
+                    if ready > 0 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+                        let _ = tx.send(());
+                        return;
+                    }
+                    if ready < 0
+                        && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
+                    {
+                        return;
+                    }
+                });
+        }
+    }
+    #[cfg(not(unix))]
+    drop(tx);
+    rx
+}
+
+/// The signals that cancel a run the way Ctrl-C does: SIGINT, SIGTERM (`kill`, a service
+/// manager) and SIGHUP (the terminal closed). Listening replaces their default action (ending
+/// the process at once, which would leave the blocks' processes running); the run is cancelled
+/// instead, which kills them, and the process exits when the run has stopped.
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    hangup: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn new() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            StopSignals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+                hangup: signal(SignalKind::hangup()).ok(),
             }
         }
-        return Status::Success;
+        #[cfg(not(unix))]
+        StopSignals {}
     }
-    let now = agentblocks_engine::events::now_ms();
-    for line in &explanation {
-        match &line.decision {
-            Decision::Cached { cached_at_ms } => println!(
-                "{}: from cache (made {} ago)",
-                line.block,
-                format_ms(now.saturating_sub(*cached_at_ms))
-            ),
-            Decision::WillRun { reason } => println!("{}: will run: {reason}", line.block),
+
+    /// Waits for the next signal; its name.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            async fn next(stream: &mut Option<tokio::signal::unix::Signal>) {
+                let received = match stream {
+                    Some(stream) => stream.recv().await.is_some(),
+                    None => false,
+                };
+                // `None`: the runtime is shutting down; nothing more will come.
+                if !received {
+                    std::future::pending::<()>().await;
+                }
+            }
+            tokio::select! {
+                () = next(&mut self.interrupt) => "Ctrl-C",
+                () = next(&mut self.terminate) => "SIGTERM",
+                () = next(&mut self.hangup) => "SIGHUP",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
         }
     }
-    Status::Success
+}
+
+fn print_explanation(plan: &agentblocks_engine::Plan, options: &RunOptions, json: bool) -> Status {
+    let explanation = explain(plan, options);
+    let now = agentblocks_engine::events::now_ms();
+    let printed = explanation.iter().try_for_each(|line| {
+        if json {
+            return match serde_json::to_string(line) {
+                Ok(text) => outln!("{text}"),
+                Err(e) => Err(std::io::Error::other(e)),
+            };
+        }
+        match &line.decision {
+            Decision::Cached {
+                cached_at_ms,
+                outdated,
+            } => outln!(
+                "{}: from cache (made {} ago{})",
+                line.block,
+                format_ms(now.saturating_sub(*cached_at_ms)),
+                outdated
+                    .as_ref()
+                    .map(|why| format!("; an earlier version: {why}"))
+                    .unwrap_or_default()
+            ),
+            Decision::WillRun { reason } => outln!("{}: will run: {reason}", line.block),
+            Decision::MayRun { reason } => outln!("{}: may run: {reason}", line.block),
+        }
+    });
+    match printed {
+        Ok(()) => Status::Success,
+        Err(error) => crate::output::failed(&error),
+    }
 }
 
 /// How events are shown: JSON lines, progress bars on a terminal, or timestamped plain lines.
@@ -264,18 +396,22 @@ impl View {
             Some((multi, _)) => {
                 let _ = multi.println(message);
             }
-            None => eprintln!("{message}"),
+            None => {
+                let _ = writeln!(std::io::stderr(), "{message}");
+            }
         }
     }
 
-    fn show(&mut self, event: &Event) {
+    /// Shows one event; an error when standard output cannot be written (the bars go to
+    /// standard error, whose failures are ignored).
+    fn show(&mut self, event: &Event) -> std::io::Result<()> {
         if self.json {
             if let Ok(text) = serde_json::to_string(event) {
                 let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{text}");
-                let _ = out.flush();
+                writeln!(out, "{text}")?;
+                out.flush()?;
             }
-            return;
+            return Ok(());
         }
         let line = describe(event);
         let details = match &event.kind {
@@ -284,13 +420,14 @@ impl View {
         };
         let Some((multi, total)) = self.bars.clone() else {
             let stamp = clock(event.ts_ms);
-            println!("{stamp} {line}");
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{stamp} {line}")?;
             if let Some(details) = details {
                 for detail in details.lines() {
-                    println!("{stamp}     {detail}");
+                    writeln!(out, "{stamp}     {detail}")?;
                 }
             }
-            return;
+            return out.flush();
         };
         let block = event.block.clone().unwrap_or_default();
         match &event.kind {
@@ -332,6 +469,7 @@ impl View {
                 let _ = multi.println(line);
             }
         }
+        Ok(())
     }
 
     fn stop_spinner(&mut self, block: &str) {

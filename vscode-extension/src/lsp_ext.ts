@@ -184,7 +184,7 @@ export type EngineEvent = { ts_ms: number; block?: string } & (
   | { event: 'block_finished'; outputs: OutputValue[]; duration_ms: number; attempts: number }
   | { event: 'block_failed'; error: BlockError; attempt: number; will_retry: boolean; duration_ms: number }
   | { event: 'block_skipped'; reason: string }
-  | { event: 'block_cached'; outputs: OutputValue[]; cached_at_ms: number; key: string }
+  | { event: 'block_cached'; outputs: OutputValue[]; cached_at_ms: number; key: string; outdated?: string }
   | { event: 'warning'; message: string }
   | {
       event: 'run_finished';
@@ -193,6 +193,8 @@ export type EngineEvent = { ts_ms: number; block?: string } & (
       succeeded: number;
       cached: number;
       failed: number;
+      /** Blocks stopped while running; absent from older servers. */
+      cancelled?: number;
       skipped: number;
     }
 );

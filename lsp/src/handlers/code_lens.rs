@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use agentblocks_dsl::ide::run::{ago, lens_title, run_lenses, LensAction};
 use agentblocks_dsl::ide::Analysis;
 use agentblocks_engine::cache::Cache;
-use agentblocks_engine::{explain, Decision, PythonSetting, Target};
+use agentblocks_engine::{explain, Decision, PythonSetting, RunOptions, Target};
 use tower_lsp_server::lsp_types::{CodeLens, Command};
 
 use super::run::plan_for;
@@ -73,18 +73,25 @@ fn cache_states(
     let plan = plan_for(ctx, analysis, Target::All, config).ok()?;
     let now = agentblocks_engine::events::now_ms();
     let cache = Cache::open(&plan.workspace, &plan.workflow_path);
+    let options = RunOptions {
+        python: python.clone(),
+        ..RunOptions::default()
+    };
     Some(
-        explain(&plan, python)
+        explain(&plan, &options)
             .into_iter()
             .map(|line| {
                 let state = match line.decision {
-                    Decision::Cached { cached_at_ms } => {
+                    Decision::Cached { cached_at_ms, .. } => {
                         format!("cached {}", ago(now.saturating_sub(cached_at_ms)))
                     }
-                    Decision::WillRun { .. } if cache.latest(&line.block).is_none() => {
+                    Decision::WillRun { .. } | Decision::MayRun { .. }
+                        if cache.latest(&line.block).is_none() =>
+                    {
                         "not run yet".to_owned()
                     }
                     Decision::WillRun { reason } => format!("will re-run: {reason}"),
+                    Decision::MayRun { reason } => format!("may re-run: {reason}"),
                 };
                 (line.block, state)
             })
