@@ -448,3 +448,129 @@ fn built_in_progress_shows_in_json_and_in_plain_output() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("filter: 100% 50 of 50 files read"), "{text}");
 }
+
+const TYPED_VARS: &str = r#"workflow "V" {
+  type Row = {name: String, score: Integer}
+  var flag: Boolean = false
+  var name: String = "ada"
+  var threshold: Integer = 3
+  var anything = 1
+  block py = python "Py" {
+    in flag: Boolean
+    in name: String
+    in threshold: Integer
+    out r: String
+    code ```
+      r = name.upper() + (" !" if flag else "") + str(threshold + 1)
+      ```
+  }
+  block js = javascript "Js" {
+    in rows: List[Row] = []
+    in anything: Any
+    out n: Integer
+    code ```
+      rows.length
+      ```
+  }
+}
+"#;
+
+fn output_of(out: &Output, block: &str, port: &str) -> serde_json::Value {
+    events(out)
+        .iter()
+        .find(|e| e["block"] == block && e["event"] == "block_finished")
+        .and_then(|e| {
+            e["outputs"]
+                .as_array()?
+                .iter()
+                .find(|o| o["port"] == port)
+                .map(|o| o["value"].clone())
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no output {block}.{port}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
+
+/// `--var` and `--input` values are read for the declared type: text as is for `String`,
+/// JSON that fits the type otherwise, anything for `Any`; a value that does not fit exits 2
+/// naming the variable or port, its type and the value.
+#[test]
+fn var_and_input_values_are_read_for_their_types() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("v.ab"), TYPED_VARS).unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", "v.ab", "--json", "--no-cache"];
+        all.extend_from_slice(args);
+        agentblocks(dir.path(), &all)
+    };
+
+    let out = run(&[
+        "--var",
+        "name=123",
+        "--var",
+        "flag=true",
+        "--var",
+        "threshold=41",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(output_of(&out, "py", "r"), "123 !42");
+    // A JSON string literal for a `String` is its contents.
+    let out = run(&["--var", r#"name="bob""#]);
+    assert_eq!(output_of(&out, "py", "r"), "BOB4");
+    // `Any` takes any JSON, and plain text as a string.
+    let out = run(&[
+        "--var",
+        "anything=not json",
+        "--input",
+        r#"js.rows=[{"name": "a", "score": 1}]"#,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(output_of(&out, "js", "n"), 1);
+
+    for (args, expected) in [
+        (
+            &["--var", "flag=yes"][..],
+            "`--var flag=yes`: the variable `flag` is `Boolean`, and `yes` is not JSON",
+        ),
+        (
+            &["--var", "flag=1"][..],
+            "`--var flag=1`: the variable `flag` is `Boolean`, and `1` is not a value of that type",
+        ),
+        (
+            &["--var", "threshold=abc"][..],
+            "`--var threshold=abc`: the variable `threshold` is `Integer`, and `abc` is not JSON",
+        ),
+        (
+            &["--input", r#"js.rows="notalist""#][..],
+            "`--input js.rows=\"notalist\"`: input `js.rows` is `List[Row]`, and `\"notalist\"` \
+             is not a value of that type",
+        ),
+        (
+            &["--input", "js.rows=[1,"][..],
+            "`--input js.rows=[1,`: input `js.rows` is `List[Row]`, and `[1,` is not JSON",
+        ),
+        (
+            &["--input", r#"rows=[{"name": "a"}]"#][..],
+            "input `js.rows` is `List[Row]`, and `[{\"name\": \"a\"}]` is not a value of that type",
+        ),
+    ] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing runs");
+    }
+}

@@ -23,7 +23,7 @@ use agentblocks_dsl::catalog;
 use agentblocks_dsl::check::{self, Index};
 use agentblocks_dsl::line_index::LineIndex;
 use agentblocks_dsl::model::{Block, BlockKind, Document, ErrorAction, Extra, Json, Span};
-use agentblocks_dsl::types::{parse_type, Type};
+use agentblocks_dsl::types::{parse_type, value_fits, Type};
 use agentblocks_dsl::Diagnostic;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Map;
@@ -41,8 +41,24 @@ pub enum Target {
     Until(String),
 }
 
-/// A value given on the command line for an input port (`--input port=JSON` or
-/// `--input block.port=JSON`).
+/// A value given for a variable or an input port from outside the workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Given {
+    /// A JSON value (tests, callers that have one); it must fit the declared type.
+    Json(Json),
+    /// The text after `=` of `--var name=TEXT` or `--input port=TEXT`, read for the declared
+    /// type by [`read_given`].
+    Text(String),
+}
+
+impl From<Json> for Given {
+    fn from(value: Json) -> Given {
+        Given::Json(value)
+    }
+}
+
+/// A value given on the command line for an input port (`--input port=VALUE` or
+/// `--input block.port=VALUE`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputOverride {
     /// The block, when given; otherwise the target block of `--block`, or every block with an
@@ -51,7 +67,91 @@ pub struct InputOverride {
     /// The input port.
     pub port: String,
     /// The value.
-    pub value: Json,
+    pub value: Given,
+}
+
+/// Follows declared names (and `Optional`) down to the type a value is read for.
+fn resolve_named(ty: &Type, named: &dyn Fn(&str) -> Option<Type>) -> Type {
+    let mut ty = ty.clone();
+    for _ in 0..32 {
+        ty = match &ty {
+            Type::Applied(name, args) if name == "Optional" && args.len() == 1 => args[0].clone(),
+            Type::Named(name) => match named(name) {
+                Some(resolved) => resolved,
+                None => break,
+            },
+            _ => break,
+        };
+    }
+    ty
+}
+
+/// Reads a value given for a place of type `ty` (`None`: untyped), the rule of `--var` and
+/// `--input`:
+/// - for a text type (`String`, `Path`, `File`, `Directory`, optional or not, or a declared
+///   name for one) the text is the value as it is, unless it is a JSON string literal, whose
+///   contents are the value (`name=123` and `name='"123"'` both give `"123"`);
+/// - for `Any`, `Json` or no type, the text is JSON when it parses as JSON, else a string;
+/// - for every other type the text must be JSON and the value must fit the type
+///   ([`value_fits`]).
+///
+/// A [`Given::Json`] value is taken as it is and must fit the type. The error is the reason,
+/// to follow a naming of the place (`is `Integer`, and `abc` is not JSON ...`).
+pub fn read_given(
+    given: &Given,
+    ty: Option<&Type>,
+    named: &dyn Fn(&str) -> Option<Type>,
+) -> Result<Json, String> {
+    let Some(ty) = ty else {
+        return Ok(match given {
+            Given::Json(value) => value.clone(),
+            Given::Text(text) => {
+                serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.clone()))
+            }
+        });
+    };
+    let value = match given {
+        Given::Json(value) => value.clone(),
+        Given::Text(text) => match resolve_named(ty, named) {
+            Type::Named(name) if matches!(name.as_str(), "Any" | "Json") => {
+                serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.clone()))
+            }
+            Type::Named(name)
+                if matches!(name.as_str(), "String" | "Path" | "File" | "Directory") =>
+            {
+                match serde_json::from_str(text) {
+                    Ok(Json::String(inner)) => Json::String(inner),
+                    _ => Json::String(text.clone()),
+                }
+            }
+            _ => serde_json::from_str(text).map_err(|e| {
+                format!(
+                    "is `{}`, and `{text}` is not JSON ({e}); give a JSON value of that type",
+                    ty.to_dsl()
+                )
+            })?,
+        },
+    };
+    if value_fits(&value, ty, named) {
+        Ok(value)
+    } else {
+        let shown = match given {
+            Given::Text(text) => text.clone(),
+            Given::Json(value) => value.to_string(),
+        };
+        Err(format!(
+            "is `{}`, and `{shown}` is not a value of that type",
+            ty.to_dsl()
+        ))
+    }
+}
+
+/// How a given value is written in messages: `--var name=TEXT`.
+fn given_flag(flag: &str, name: &str, given: &Given) -> String {
+    match given {
+        Given::Text(text) => format!("`{flag} {name}={text}`"),
+        Given::Json(value) => format!("`{flag} {name}={value}`"),
+    }
 }
 
 /// What the caller decides about a run, beyond the workflow itself.
@@ -62,9 +162,11 @@ pub struct PlanOptions {
     /// The workspace: relative paths in the workflow are relative to it. Default: the
     /// workflow file's folder.
     pub workspace: Option<PathBuf>,
-    /// `--var name=value`: variable values replacing the workflow's.
-    pub vars: Vec<(String, Json)>,
-    /// `--input`: input values replacing every other source.
+    /// `--var name=value`: variable values replacing the workflow's (read for the variable's
+    /// type by [`read_given`]).
+    pub vars: Vec<(String, Given)>,
+    /// `--input`: input values replacing every other source (read for the port's type by
+    /// [`read_given`]).
     pub inputs: Vec<InputOverride>,
     /// Which blocks to run.
     pub target: Target,
@@ -91,7 +193,7 @@ impl PlanOptions {
 pub enum PlanError {
     /// The checker found errors (all of its diagnostics are kept, warnings too).
     Invalid(Vec<Diagnostic>),
-    /// A usage problem: an unknown `--block`, a bad `--input`.
+    /// A usage problem: an unknown `--block`, a bad `--var` or `--input`.
     Usage(String),
 }
 
@@ -368,18 +470,31 @@ pub fn plan(
                 .or_insert_with(|| value.value.clone());
         }
     }
-    for (name, value) in &options.vars {
-        if !workflow
+    let named = |name: &str| index.named_type(name);
+    // The variables given on the command line: their values must also fit the inputs they feed.
+    let mut given_vars: HashMap<&str, String> = HashMap::new();
+    for (name, given) in &options.vars {
+        let Some(variable) = workflow
             .variables
             .iter()
             .flatten()
-            .any(|v| &v.name.value == name)
-        {
+            .find(|v| &v.name.value == name)
+        else {
             return Err(PlanError::Usage(format!(
                 "`--var {name}`: the workflow has no variable `{name}`"
             )));
-        }
-        variables.insert(name.as_str(), value.clone());
+        };
+        let flag = given_flag("--var", name, given);
+        let ty = match &variable.ty {
+            Some(ty) => Some(index.parse_type(&ty.text).map_err(|e| {
+                PlanError::Usage(format!("{flag}: the type of `{name}` does not parse: {e}"))
+            })?),
+            None => None,
+        };
+        let value = read_given(given, ty.as_deref(), &named)
+            .map_err(|why| PlanError::Usage(format!("{flag}: the variable `{name}` {why}")))?;
+        given_vars.insert(name.as_str(), flag);
+        variables.insert(name.as_str(), value);
     }
     let named_types: Vec<(String, Type)> = index
         .types
@@ -466,8 +581,17 @@ pub fn plan(
                 .or(port.def.map(|d| d.required))
                 .unwrap_or(true);
             let source = if let Some(o) = override_value {
+                let value = read_given(&o.value, Some(&ty), &named).map_err(|why| {
+                    let name = format!("{}.{}", block.id.value, port.name);
+                    let flag = given_flag(
+                        "--input",
+                        o.block.as_ref().map_or(port.name, |_| &name),
+                        &o.value,
+                    );
+                    PlanError::Usage(format!("{flag}: input `{name}` {why}"))
+                })?;
                 InputSource::Value {
-                    value: o.value.clone(),
+                    value,
                     origin: "--input",
                 }
             } else if let Some((source, port_name)) = connection {
@@ -480,6 +604,18 @@ pub fn plan(
                     port: port_name,
                 }
             } else if let Some(value) = variables.get(port.name) {
+                if let Some(flag) = given_vars.get(port.name) {
+                    if !value_fits(value, &ty, &named) {
+                        return Err(PlanError::Usage(format!(
+                            "{flag}: input `{}.{}` takes the variable `{}` and is `{}`, which \
+                             `{value}` is not",
+                            block.id.value,
+                            port.name,
+                            port.name,
+                            ty.to_dsl()
+                        )));
+                    }
+                }
                 InputSource::Value {
                     value: value.clone(),
                     origin: "variable",
@@ -852,6 +988,33 @@ pub fn type_or_any(text: &str) -> Type {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_text_is_read_for_the_declared_type() {
+        let named = |name: &str| (name == "Name").then(|| Type::Named("String".into()));
+        let read = |text: &str, ty: Option<&str>| {
+            let ty = ty.map(|t| parse_type(t).unwrap());
+            read_given(&Given::Text(text.into()), ty.as_ref(), &named)
+        };
+        let json = |text: &str| serde_json::from_str::<Json>(text).unwrap();
+        assert_eq!(read("123", Some("String")), Ok(json(r#""123""#)));
+        assert_eq!(read(r#""123""#, Some("String?")), Ok(json(r#""123""#)));
+        assert_eq!(read("[1]", Some("Name")), Ok(json(r#""[1]""#)));
+        assert_eq!(read("./src", Some("Path")), Ok(json(r#""./src""#)));
+        assert_eq!(read("plain text", None), Ok(json(r#""plain text""#)));
+        assert_eq!(read("[1, 2]", Some("Json")), Ok(json("[1, 2]")));
+        assert_eq!(read("null", Some("Integer?")), Ok(Json::Null));
+        assert_eq!(read("2", Some("Number")), Ok(json("2")));
+        assert!(read("2.5", Some("Integer")).is_err());
+        assert!(read("yes", Some("Boolean")).is_err());
+        assert!(read(r#"{"a": 1}"#, Some("{a: String}")).is_err());
+        assert!(read_given(
+            &Given::Json(json("1")),
+            Some(&parse_type("String").unwrap()),
+            &named
+        )
+        .is_err());
+    }
 
     #[test]
     fn backoff_grows_and_is_bounded() {
