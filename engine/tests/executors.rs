@@ -497,6 +497,40 @@ mod shell {
         assert_eq!(outcome.output("stdout"), s("hi"));
     }
 
+    #[test]
+    fn stderr_is_an_output_and_still_streams_to_the_log() {
+        let outcome = call(
+            "shell",
+            "echo out; echo one >&2; printf 'two\\n\\n' >&2; exit 4",
+        )
+        .output("stdout", "String")
+        .output("stderr", "String")
+        .output("exit_code", "Integer")
+        .run();
+        assert_eq!(outcome.output("stdout"), s("out"));
+        // One trailing newline removed, like stdout.
+        assert_eq!(outcome.output("stderr"), s("one\ntwo\n"));
+        assert_eq!(outcome.output("exit_code"), Value::Integer(4));
+        let errs: Vec<&str> = outcome
+            .logs
+            .iter()
+            .filter(|line| line.stream == Stream::Stderr)
+            .map(|line| line.text.as_str())
+            .collect();
+        assert_eq!(errs, ["one", "two", ""]);
+
+        // Alone, and empty when nothing is written; JSON for other types.
+        let outcome = call("shell", "true").output("stderr", "String").run();
+        assert_eq!(outcome.output("stderr"), s(""));
+        let outcome = call("shell", "echo '[1]' >&2")
+            .output("stderr", "List[Integer]")
+            .run();
+        assert_eq!(
+            outcome.output("stderr"),
+            Value::List(vec![Value::Integer(1)])
+        );
+    }
+
     fn pids_alive(pid_file: &Path) -> Vec<i32> {
         let text = std::fs::read_to_string(pid_file).unwrap_or_default();
         text.split_whitespace()
