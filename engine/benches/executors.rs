@@ -21,6 +21,7 @@ fn bench_language(c: &mut Criterion, language: &str, code: &str, output: &str) {
         code,
         inputs: &inputs,
         outputs: &outputs,
+        input_types: &[],
         named_types: &[],
         workspace: &workspace,
         timeout: Some(Duration::from_secs(10)),

@@ -933,6 +933,11 @@ fn code_job(
         dependencies,
         inputs: inputs.to_vec(),
         outputs: block.code_outputs.clone(),
+        input_types: block
+            .inputs
+            .iter()
+            .map(|input| (input.name.clone(), input.ty.clone()))
+            .collect(),
         named_types: plan.named_types.clone(),
         workspace: plan.workspace.clone(),
         timeout: block.timeout,

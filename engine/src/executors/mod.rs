@@ -54,6 +54,9 @@ pub struct CodeRequest<'a> {
     pub inputs: &'a [(String, Value)],
     /// Output ports and their declared types, in declaration order.
     pub outputs: &'a [(String, Type)],
+    /// Input ports and their declared types (may be empty when they are not known; SQL reads
+    /// a list input's record type to give an empty table its columns).
+    pub input_types: &'a [(String, Type)],
     /// Declared types (`workflow.types`), to resolve named types when checking outputs.
     pub named_types: &'a [(String, Type)],
     /// The workspace folder: the working directory of shell code.
