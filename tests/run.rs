@@ -574,3 +574,93 @@ fn var_and_input_values_are_read_for_their_types() {
         assert!(out.stdout.is_empty(), "{args:?}: nothing runs");
     }
 }
+
+const FAILING: &str = r#"workflow "T" {
+  var a: Integer = 1
+  block py = python "Py" {
+    in a: Integer
+    out r: Number
+    code ```
+      def f(a):
+          return a / 0
+      r = f(a)
+      ```
+  }
+  block js = javascript "Js" {
+    in a: Integer
+    out q: Number
+    code ```
+      function g() {
+        throw new Error("boom");
+      }
+      const q = g();
+      ```
+  }
+}
+"#;
+
+fn failure_of(out: &Output, block: &str) -> serde_json::Value {
+    events(out)
+        .into_iter()
+        .find(|e| e["block"] == block && e["event"] == "block_failed")
+        .unwrap_or_else(|| {
+            panic!(
+                "{block} did not fail: {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })["error"]
+        .clone()
+}
+
+/// In an `.agentblocks` file the code is one JSON string on one line: errors point at that
+/// line and name the line within the code.
+#[test]
+fn errors_in_json_workflows_point_at_the_code_string() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.ab"), FAILING).unwrap();
+    let out = agentblocks(dir.path(), &["convert", "t.ab", "-o", "t.agentblocks"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json = std::fs::read_to_string(dir.path().join("t.agentblocks")).unwrap();
+    let line_of = |needle: &str| {
+        json.lines()
+            .position(|l| l.contains("\"source_code\"") && l.contains(needle))
+            .unwrap() as u64
+            + 1
+    };
+    let (py_line, js_line) = (line_of("a / 0"), line_of("boom"));
+
+    let out = agentblocks(
+        dir.path(),
+        &["run", "t.agentblocks", "--block", "py", "--json"],
+    );
+    let error = failure_of(&out, "py");
+    assert_eq!(error["location"]["code_line"], py_line);
+    let traceback = error["traceback"].as_str().unwrap();
+    assert!(
+        traceback.contains(&format!(
+            "File \"t.agentblocks\", line {py_line} (code line 3), in block `py`"
+        )) && traceback.contains(&format!("line {py_line} (code line 2), in f")),
+        "{traceback}"
+    );
+
+    let out = agentblocks(
+        dir.path(),
+        &["run", "t.agentblocks", "--block", "js", "--json"],
+    );
+    let error = failure_of(&out, "js");
+    assert_eq!(error["location"]["code_line"], js_line);
+    let traceback = error["traceback"].as_str().unwrap();
+    assert!(
+        traceback.contains(&format!("t.agentblocks:{js_line} (code line 2, column 13)")),
+        "{traceback}"
+    );
+
+    // The DSL twin keeps line-for-line locations.
+    let out = agentblocks(dir.path(), &["run", "t.ab", "--block", "py", "--json"]);
+    let error = failure_of(&out, "py");
+    assert_eq!(error["location"]["code_line"], 8);
+    assert!(error["traceback"]
+        .as_str()
+        .unwrap()
+        .contains("File \"t.ab\", line 9, in block `py`"));
+}

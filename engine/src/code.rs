@@ -36,6 +36,8 @@ pub(crate) struct CodeJob {
     pub timeout: Option<Duration>,
     pub workflow_path: PathBuf,
     pub code_line: u32,
+    /// The code is one quoted string on `code_line` (`SourceLocation::inline`).
+    pub code_inline: bool,
     /// For an expanded template, the template line of each code line (empty otherwise).
     pub line_map: Vec<u32>,
     pub python: PythonSetting,
@@ -83,6 +85,7 @@ pub(crate) async fn run_job(
                 file: job.workflow_path.clone(),
                 line: job.code_line,
                 line_map: job.line_map.clone(),
+                inline: job.code_inline,
             },
             python: &job.python,
         };

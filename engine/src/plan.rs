@@ -358,6 +358,9 @@ pub struct PlannedBlock {
     pub line_col: (u32, u32),
     /// The 1-based line of the first line of its code in the workflow file.
     pub code_line: u32,
+    /// True when the code is one quoted string (always in an `.agentblocks` file; a `"..."`
+    /// string in the DSL): every line of the code is on `code_line`.
+    pub code_inline: bool,
     /// The block's timeout.
     pub timeout: Option<Duration>,
     /// How many attempts at most.
@@ -682,14 +685,16 @@ pub fn plan(
             } => Some(template.source.span),
             _ => None,
         };
-        let code_line = match (code_span, &lines) {
+        let (code_line, code_inline) = match (code_span, &lines) {
             (Some(span), Some((text, _))) => {
                 let (line, _) = line_col(span.start);
-                // A fenced body starts on the line after its opening fence.
-                let fenced = text.get(span.start..).is_some_and(|t| t.starts_with("```"));
-                line + u32::from(fenced)
+                let rest = text.get(span.start..).unwrap_or_default();
+                // A fenced body starts on the line after its opening fence; a quoted string
+                // (JSON's, or the DSL's `"..."`) holds every line of the code on its own line.
+                let fenced = rest.starts_with("```");
+                (line + u32::from(fenced), rest.starts_with('"'))
             }
-            _ => line_col(block.span.start).0,
+            _ => (line_col(block.span.start).0, false),
         };
         let block_action = match &block.kind {
             BlockKind::Code {
@@ -710,6 +715,7 @@ pub fn plan(
             code_outputs,
             line_col: line_col(block.span.start),
             code_line,
+            code_inline,
             timeout,
             max_attempts: retry_attempts.max(action_attempts).max(1),
             on_error,

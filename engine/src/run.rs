@@ -943,6 +943,7 @@ fn code_job(
         timeout: block.timeout,
         workflow_path: plan.workflow_path.clone(),
         code_line: block.code_line,
+        code_inline: block.code_inline,
         line_map: Vec::new(),
         python: shared.python.clone(),
     }

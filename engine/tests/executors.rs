@@ -122,6 +122,7 @@ impl Call<'_> {
                 file: PathBuf::from("flow.ab"),
                 line: 10,
                 line_map: Vec::new(),
+                inline: false,
             },
             python: &PythonSetting::Embedded,
         };
