@@ -664,3 +664,38 @@ fn errors_in_json_workflows_point_at_the_code_string() {
         .unwrap()
         .contains("File \"t.ab\", line 9, in block `py`"));
 }
+
+/// Run settings the engine would otherwise ignore (a timeout that is not a positive number of
+/// seconds, `max_concurrent_blocks = 0`) refuse the run, each named with its line.
+#[test]
+fn unusable_run_settings_refuse_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let workflow = r#"workflow "C" {
+  config {
+    max_concurrent_blocks = 0
+    timeout = -5s
+    @block_timeout = "soon"
+  }
+  block py = python "Py" {
+    @timeout = "5m"
+    out r: Integer
+    code ```
+      1
+      ```
+  }
+}
+"#;
+    std::fs::write(dir.path().join("c.ab"), workflow).unwrap();
+    let out = agentblocks(dir.path(), &["run", "c.ab"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for expected in [
+        "c.ab:3: config `max_concurrent_blocks` is `0`: it must be a whole number, 1 or more",
+        "c.ab:4: config `timeout` is `-5`: a timeout is a positive number of seconds",
+        "c.ab:5: config `@block_timeout` is `\"soon\"`",
+        "c.ab:8: block `py`: `@timeout` is `\"5m\"`",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+    assert!(out.stdout.is_empty(), "nothing runs");
+}

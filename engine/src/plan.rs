@@ -12,6 +12,9 @@
 //!   built-ins wrote when the run fails;
 //! - `execution_config.block_timeout: seconds` (`@block_timeout = 30`): every block's timeout;
 //! - a block's `timeout: seconds` (`@timeout = 5` inside the block): that block's timeout.
+//!
+//! A setting the engine cannot use (a timeout that is not a positive number of seconds,
+//! `max_concurrent_blocks = 0`, ...) refuses the run rather than being ignored.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -459,6 +462,21 @@ pub fn plan(
         }
     };
 
+    let problems = invalid_settings(doc);
+    if !problems.is_empty() {
+        let file = options.workflow_path.display();
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|(span, problem)| match &lines {
+                Some(_) => format!("{file}:{}: {problem}", line_col(span.start).0),
+                None => format!("{file}: {problem}"),
+            })
+            .collect();
+        return Err(PlanError::Usage(format!(
+            "the run settings cannot be used:\n  {}",
+            lines.join("\n  ")
+        )));
+    }
     let mut warnings = Vec::new();
     let settings = settings(doc, options, &mut warnings);
     let config_extra: &[Extra] = workflow.execution_config.as_ref().map_or(&[], |c| &c.extra);
@@ -819,6 +837,106 @@ fn settings(doc: &Document, options: &PlanOptions, warnings: &mut Vec<String>) -
         retry_base_delay: options.retry_base_delay,
         rollback,
     }
+}
+
+/// Run settings the engine knows but could not use, where they were written: a timeout that
+/// is not a positive number of seconds (config `timeout`, `@block_timeout`, a block's
+/// `@timeout`), `max_concurrent_blocks`, `max_attempts` or `retry(N)` under 1, `@rollback`
+/// that is not a boolean. (Values of the wrong JSON kind for a known format key are already
+/// checker errors; these are values of the right kind, and the engine's own `@` settings.)
+fn invalid_settings(doc: &Document) -> Vec<(Span, String)> {
+    let mut problems = Vec::new();
+    let shown = |value: &Json| value.to_string();
+    let mut timeout = |what: String, value: &Json, span: Span, example: &str| {
+        if !value.as_f64().is_some_and(|n| n.is_finite() && n > 0.0) {
+            problems.push((
+                span,
+                format!(
+                    "{what} is `{}`: a timeout is a positive number of seconds ({example})",
+                    shown(value)
+                ),
+            ));
+        }
+    };
+    let config = doc.workflow.execution_config.as_ref();
+    if let Some(n) = config.and_then(|c| c.timeout.as_ref()) {
+        timeout(
+            "config `timeout`".into(),
+            &Json::Number(n.value.clone()),
+            n.span,
+            "`timeout = 300s`",
+        );
+    }
+    let extra = config.map_or(&[][..], |c| &c.extra);
+    if let Some(e) = extra.iter().find(|e| e.key.value == "block_timeout") {
+        timeout(
+            "config `@block_timeout`".into(),
+            &e.value.value,
+            e.value.span,
+            "`@block_timeout = 30`",
+        );
+    }
+    for block in doc.workflow.blocks.iter().flatten() {
+        if let Some(e) = block.extra.iter().find(|e| e.key.value == "timeout") {
+            timeout(
+                format!("block `{}`: `@timeout`", block.id.value),
+                &e.value.value,
+                e.value.span,
+                "`@timeout = 30`",
+            );
+        }
+    }
+    let at_least_one = |what: &str, n: &agentblocks_dsl::model::Num| {
+        n.value.as_u64().is_none_or(|n| n < 1).then(|| {
+            (
+                n.span,
+                format!(
+                    "{what} is `{}`: it must be a whole number, 1 or more",
+                    n.value
+                ),
+            )
+        })
+    };
+    if let Some(n) = config.and_then(|c| c.max_concurrent_blocks.as_ref()) {
+        problems.extend(at_least_one("config `max_concurrent_blocks`", n));
+    }
+    if let Some(n) = config
+        .and_then(|c| c.retry_policy.as_ref())
+        .and_then(|r| r.max_attempts.as_ref())
+    {
+        problems.extend(at_least_one("config `retry_policy.max_attempts`", n));
+    }
+    if let Some(ErrorAction::Retry(n)) = doc
+        .workflow
+        .error_handling
+        .as_ref()
+        .and_then(|e| e.on_block_error.as_ref())
+    {
+        problems.extend(at_least_one("`on_block_error = retry(N)`: N", n));
+    }
+    for block in doc.workflow.blocks.iter().flatten() {
+        if let BlockKind::Code {
+            error_handling: Some(ErrorAction::Retry(n)),
+            ..
+        } = &block.kind
+        {
+            let what = format!("block `{}`: `error_handling = retry(N)`: N", block.id.value);
+            problems.extend(at_least_one(&what, n));
+        }
+    }
+    if let Some(e) = extra.iter().find(|e| e.key.value == "rollback") {
+        if !e.value.value.is_boolean() {
+            problems.push((
+                e.value.span,
+                format!(
+                    "config `@rollback` is `{}`: it is `true` or `false`",
+                    shown(&e.value.value)
+                ),
+            ));
+        }
+    }
+    problems.sort_by_key(|(span, _)| span.start);
+    problems
 }
 
 fn seconds(value: f64) -> Option<Duration> {
