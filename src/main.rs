@@ -55,7 +55,10 @@ enum Command {
     Run {
         /// The workflow file.
         file: PathBuf,
-        /// Set a variable: `--var name=value` (JSON, or else a string).
+        /// Set a variable: `--var name=value`, read for its declared type: for a `String`
+        /// (`Path`, `File`, `Directory`, optional or not) the text as is, or the contents of a
+        /// JSON string literal; for `Any`, `Json` or no type JSON, or else a string; for any
+        /// other type JSON of that type (else exit 2).
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
         /// Run only this block, taking upstream outputs from the cache (running upstream
@@ -65,8 +68,9 @@ enum Command {
         /// Run this block and everything it depends on.
         #[arg(long, value_name = "ID")]
         until: Option<String>,
-        /// Give an input a value: `--input port=JSON` or `--input block.port=JSON`.
-        #[arg(long = "input", value_name = "PORT=JSON")]
+        /// Give an input a value: `--input port=VALUE` or `--input block.port=VALUE`, read for
+        /// the port's type as `--var` values are.
+        #[arg(long = "input", value_name = "PORT=VALUE")]
         inputs: Vec<String>,
         /// Print one JSON event a line on standard output.
         #[arg(long)]

@@ -734,3 +734,254 @@ fn built_in_progress_shows_in_json_and_in_plain_output() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("filter: 100% 50 of 50 files read"), "{text}");
 }
+
+const TYPED_VARS: &str = r#"workflow "V" {
+  type Row = {name: String, score: Integer}
+  var flag: Boolean = false
+  var name: String = "ada"
+  var threshold: Integer = 3
+  var anything = 1
+  block py = python "Py" {
+    in flag: Boolean
+    in name: String
+    in threshold: Integer
+    out r: String
+    code ```
+      r = name.upper() + (" !" if flag else "") + str(threshold + 1)
+      ```
+  }
+  block js = javascript "Js" {
+    in rows: List[Row] = []
+    in anything: Any
+    out n: Integer
+    code ```
+      rows.length
+      ```
+  }
+}
+"#;
+
+fn output_of(out: &Output, block: &str, port: &str) -> serde_json::Value {
+    events(out)
+        .iter()
+        .find(|e| e["block"] == block && e["event"] == "block_finished")
+        .and_then(|e| {
+            e["outputs"]
+                .as_array()?
+                .iter()
+                .find(|o| o["port"] == port)
+                .map(|o| o["value"].clone())
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no output {block}.{port}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
+
+/// `--var` and `--input` values are read for the declared type: text as is for `String`,
+/// JSON that fits the type otherwise, anything for `Any`; a value that does not fit exits 2
+/// naming the variable or port, its type and the value.
+#[test]
+fn var_and_input_values_are_read_for_their_types() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("v.ab"), TYPED_VARS).unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", "v.ab", "--json", "--no-cache"];
+        all.extend_from_slice(args);
+        agentblocks(dir.path(), &all)
+    };
+
+    let out = run(&[
+        "--var",
+        "name=123",
+        "--var",
+        "flag=true",
+        "--var",
+        "threshold=41",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(output_of(&out, "py", "r"), "123 !42");
+    // A JSON string literal for a `String` is its contents.
+    let out = run(&["--var", r#"name="bob""#]);
+    assert_eq!(output_of(&out, "py", "r"), "BOB4");
+    // `Any` takes any JSON, and plain text as a string.
+    let out = run(&[
+        "--var",
+        "anything=not json",
+        "--input",
+        r#"js.rows=[{"name": "a", "score": 1}]"#,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(output_of(&out, "js", "n"), 1);
+
+    for (args, expected) in [
+        (
+            &["--var", "flag=yes"][..],
+            "`--var flag=yes`: the variable `flag` is `Boolean`, and `yes` is not JSON",
+        ),
+        (
+            &["--var", "flag=1"][..],
+            "`--var flag=1`: the variable `flag` is `Boolean`, and `1` is not a value of that type",
+        ),
+        (
+            &["--var", "threshold=abc"][..],
+            "`--var threshold=abc`: the variable `threshold` is `Integer`, and `abc` is not JSON",
+        ),
+        (
+            &["--input", r#"js.rows="notalist""#][..],
+            "`--input js.rows=\"notalist\"`: input `js.rows` is `List[Row]`, and `\"notalist\"` \
+             is not a value of that type",
+        ),
+        (
+            &["--input", "js.rows=[1,"][..],
+            "`--input js.rows=[1,`: input `js.rows` is `List[Row]`, and `[1,` is not JSON",
+        ),
+        (
+            &["--input", r#"rows=[{"name": "a"}]"#][..],
+            "input `js.rows` is `List[Row]`, and `[{\"name\": \"a\"}]` is not a value of that type",
+        ),
+    ] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing runs");
+    }
+}
+
+const FAILING: &str = r#"workflow "T" {
+  var a: Integer = 1
+  block py = python "Py" {
+    in a: Integer
+    out r: Number
+    code ```
+      def f(a):
+          return a / 0
+      r = f(a)
+      ```
+  }
+  block js = javascript "Js" {
+    in a: Integer
+    out q: Number
+    code ```
+      function g() {
+        throw new Error("boom");
+      }
+      const q = g();
+      ```
+  }
+}
+"#;
+
+fn failure_of(out: &Output, block: &str) -> serde_json::Value {
+    events(out)
+        .into_iter()
+        .find(|e| e["block"] == block && e["event"] == "block_failed")
+        .unwrap_or_else(|| {
+            panic!(
+                "{block} did not fail: {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })["error"]
+        .clone()
+}
+
+/// In an `.agentblocks` file the code is one JSON string on one line: errors point at that
+/// line and name the line within the code.
+#[test]
+fn errors_in_json_workflows_point_at_the_code_string() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.ab"), FAILING).unwrap();
+    let out = agentblocks(dir.path(), &["convert", "t.ab", "-o", "t.agentblocks"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json = std::fs::read_to_string(dir.path().join("t.agentblocks")).unwrap();
+    let line_of = |needle: &str| {
+        json.lines()
+            .position(|l| l.contains("\"source_code\"") && l.contains(needle))
+            .unwrap() as u64
+            + 1
+    };
+    let (py_line, js_line) = (line_of("a / 0"), line_of("boom"));
+
+    let out = agentblocks(
+        dir.path(),
+        &["run", "t.agentblocks", "--block", "py", "--json"],
+    );
+    let error = failure_of(&out, "py");
+    assert_eq!(error["location"]["code_line"], py_line);
+    let traceback = error["traceback"].as_str().unwrap();
+    assert!(
+        traceback.contains(&format!(
+            "File \"t.agentblocks\", line {py_line} (code line 3), in block `py`"
+        )) && traceback.contains(&format!("line {py_line} (code line 2), in f")),
+        "{traceback}"
+    );
+
+    let out = agentblocks(
+        dir.path(),
+        &["run", "t.agentblocks", "--block", "js", "--json"],
+    );
+    let error = failure_of(&out, "js");
+    assert_eq!(error["location"]["code_line"], js_line);
+    let traceback = error["traceback"].as_str().unwrap();
+    assert!(
+        traceback.contains(&format!("t.agentblocks:{js_line} (code line 2, column 13)")),
+        "{traceback}"
+    );
+
+    // The DSL twin keeps line-for-line locations.
+    let out = agentblocks(dir.path(), &["run", "t.ab", "--block", "py", "--json"]);
+    let error = failure_of(&out, "py");
+    assert_eq!(error["location"]["code_line"], 8);
+    assert!(error["traceback"]
+        .as_str()
+        .unwrap()
+        .contains("File \"t.ab\", line 9, in block `py`"));
+}
+
+/// Run settings the engine would otherwise ignore (a timeout that is not a positive number of
+/// seconds, `max_concurrent_blocks = 0`) refuse the run, each named with its line.
+#[test]
+fn unusable_run_settings_refuse_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let workflow = r#"workflow "C" {
+  config {
+    max_concurrent_blocks = 0
+    timeout = -5s
+    @block_timeout = "soon"
+  }
+  block py = python "Py" {
+    @timeout = "5m"
+    out r: Integer
+    code ```
+      1
+      ```
+  }
+}
+"#;
+    std::fs::write(dir.path().join("c.ab"), workflow).unwrap();
+    let out = agentblocks(dir.path(), &["run", "c.ab"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for expected in [
+        "c.ab:3: config `max_concurrent_blocks` is `0`: it must be a whole number, 1 or more",
+        "c.ab:4: config `timeout` is `-5`: a timeout is a positive number of seconds",
+        "c.ab:5: config `@block_timeout` is `\"soon\"`",
+        "c.ab:8: block `py`: `@timeout` is `\"5m\"`",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+    assert!(out.stdout.is_empty(), "nothing runs");
+}

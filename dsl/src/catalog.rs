@@ -604,8 +604,8 @@ static LANGUAGES: LazyLock<Vec<LanguageDef>> = LazyLock::new(|| {
         LanguageDef {
             name: "shell",
             summary: "A POSIX shell script run by `sh` in its own process group",
-            inputs: "each input is an environment variable named after its port: text as is, \
-                lists one item a line, anything else as JSON",
+            inputs: "each input is an environment variable named after its port: text and \
+                paths as is, anything else (lists included) as JSON",
             outputs: "only the process's `stdout`, `stderr` and `exit_code` (a non-zero exit \
                 code fails the block unless `exit_code` is declared)",
             special_outputs: vec![

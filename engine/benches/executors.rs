@@ -21,6 +21,7 @@ fn bench_language(c: &mut Criterion, language: &str, code: &str, output: &str) {
         code,
         inputs: &inputs,
         outputs: &outputs,
+        input_types: &[],
         named_types: &[],
         workspace: &workspace,
         timeout: Some(Duration::from_secs(10)),
@@ -30,6 +31,7 @@ fn bench_language(c: &mut Criterion, language: &str, code: &str, output: &str) {
             file: PathBuf::from("bench.ab"),
             line: 1,
             line_map: Vec::new(),
+            inline: false,
         },
         python: &PythonSetting::Embedded,
     };

@@ -30,11 +30,14 @@ pub(crate) struct CodeJob {
     pub dependencies: Vec<String>,
     pub inputs: Vec<(String, Value)>,
     pub outputs: Vec<(String, Type)>,
+    pub input_types: Vec<(String, Type)>,
     pub named_types: Vec<(String, Type)>,
     pub workspace: PathBuf,
     pub timeout: Option<Duration>,
     pub workflow_path: PathBuf,
     pub code_line: u32,
+    /// The code is one quoted string on `code_line` (`SourceLocation::inline`).
+    pub code_inline: bool,
     /// For an expanded template, the template line of each code line (empty otherwise).
     pub line_map: Vec<u32>,
     pub python: PythonSetting,
@@ -72,6 +75,7 @@ pub(crate) async fn run_job(
             code: &job.code,
             inputs: &job.inputs,
             outputs: &job.outputs,
+            input_types: &job.input_types,
             named_types: &job.named_types,
             workspace: &job.workspace,
             timeout: job.timeout,
@@ -81,6 +85,7 @@ pub(crate) async fn run_job(
                 file: job.workflow_path.clone(),
                 line: job.code_line,
                 line_map: job.line_map.clone(),
+                inline: job.code_inline,
             },
             python: &job.python,
         };

@@ -12,6 +12,9 @@
 //!   built-ins wrote when the run fails;
 //! - `execution_config.block_timeout: seconds` (`@block_timeout = 30`): every block's timeout;
 //! - a block's `timeout: seconds` (`@timeout = 5` inside the block): that block's timeout.
+//!
+//! A setting the engine cannot use (a timeout that is not a positive number of seconds,
+//! `max_concurrent_blocks = 0`, ...) refuses the run rather than being ignored.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -23,7 +26,7 @@ use agentblocks_dsl::catalog;
 use agentblocks_dsl::check::{self, Index};
 use agentblocks_dsl::line_index::LineIndex;
 use agentblocks_dsl::model::{Block, BlockKind, Document, ErrorAction, Extra, Json, Span};
-use agentblocks_dsl::types::{parse_type, Type};
+use agentblocks_dsl::types::{parse_type, value_fits, Type};
 use agentblocks_dsl::Diagnostic;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Map;
@@ -41,8 +44,24 @@ pub enum Target {
     Until(String),
 }
 
-/// A value given on the command line for an input port (`--input port=JSON` or
-/// `--input block.port=JSON`).
+/// A value given for a variable or an input port from outside the workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Given {
+    /// A JSON value (tests, callers that have one); it must fit the declared type.
+    Json(Json),
+    /// The text after `=` of `--var name=TEXT` or `--input port=TEXT`, read for the declared
+    /// type by [`read_given`].
+    Text(String),
+}
+
+impl From<Json> for Given {
+    fn from(value: Json) -> Given {
+        Given::Json(value)
+    }
+}
+
+/// A value given on the command line for an input port (`--input port=VALUE` or
+/// `--input block.port=VALUE`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputOverride {
     /// The block, when given; otherwise the target block of `--block`, or every block with an
@@ -51,7 +70,91 @@ pub struct InputOverride {
     /// The input port.
     pub port: String,
     /// The value.
-    pub value: Json,
+    pub value: Given,
+}
+
+/// Follows declared names (and `Optional`) down to the type a value is read for.
+fn resolve_named(ty: &Type, named: &dyn Fn(&str) -> Option<Type>) -> Type {
+    let mut ty = ty.clone();
+    for _ in 0..32 {
+        ty = match &ty {
+            Type::Applied(name, args) if name == "Optional" && args.len() == 1 => args[0].clone(),
+            Type::Named(name) => match named(name) {
+                Some(resolved) => resolved,
+                None => break,
+            },
+            _ => break,
+        };
+    }
+    ty
+}
+
+/// Reads a value given for a place of type `ty` (`None`: untyped), the rule of `--var` and
+/// `--input`:
+/// - for a text type (`String`, `Path`, `File`, `Directory`, optional or not, or a declared
+///   name for one) the text is the value as it is, unless it is a JSON string literal, whose
+///   contents are the value (`name=123` and `name='"123"'` both give `"123"`);
+/// - for `Any`, `Json` or no type, the text is JSON when it parses as JSON, else a string;
+/// - for every other type the text must be JSON and the value must fit the type
+///   ([`value_fits`]).
+///
+/// A [`Given::Json`] value is taken as it is and must fit the type. The error is the reason,
+/// to follow a naming of the place (`is `Integer`, and `abc` is not JSON ...`).
+pub fn read_given(
+    given: &Given,
+    ty: Option<&Type>,
+    named: &dyn Fn(&str) -> Option<Type>,
+) -> Result<Json, String> {
+    let Some(ty) = ty else {
+        return Ok(match given {
+            Given::Json(value) => value.clone(),
+            Given::Text(text) => {
+                serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.clone()))
+            }
+        });
+    };
+    let value = match given {
+        Given::Json(value) => value.clone(),
+        Given::Text(text) => match resolve_named(ty, named) {
+            Type::Named(name) if matches!(name.as_str(), "Any" | "Json") => {
+                serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.clone()))
+            }
+            Type::Named(name)
+                if matches!(name.as_str(), "String" | "Path" | "File" | "Directory") =>
+            {
+                match serde_json::from_str(text) {
+                    Ok(Json::String(inner)) => Json::String(inner),
+                    _ => Json::String(text.clone()),
+                }
+            }
+            _ => serde_json::from_str(text).map_err(|e| {
+                format!(
+                    "is `{}`, and `{text}` is not JSON ({e}); give a JSON value of that type",
+                    ty.to_dsl()
+                )
+            })?,
+        },
+    };
+    if value_fits(&value, ty, named) {
+        Ok(value)
+    } else {
+        let shown = match given {
+            Given::Text(text) => text.clone(),
+            Given::Json(value) => value.to_string(),
+        };
+        Err(format!(
+            "is `{}`, and `{shown}` is not a value of that type",
+            ty.to_dsl()
+        ))
+    }
+}
+
+/// How a given value is written in messages: `--var name=TEXT`.
+fn given_flag(flag: &str, name: &str, given: &Given) -> String {
+    match given {
+        Given::Text(text) => format!("`{flag} {name}={text}`"),
+        Given::Json(value) => format!("`{flag} {name}={value}`"),
+    }
 }
 
 /// What the caller decides about a run, beyond the workflow itself.
@@ -62,9 +165,11 @@ pub struct PlanOptions {
     /// The workspace: relative paths in the workflow are relative to it. Default: the
     /// workflow file's folder.
     pub workspace: Option<PathBuf>,
-    /// `--var name=value`: variable values replacing the workflow's.
-    pub vars: Vec<(String, Json)>,
-    /// `--input`: input values replacing every other source.
+    /// `--var name=value`: variable values replacing the workflow's (read for the variable's
+    /// type by [`read_given`]).
+    pub vars: Vec<(String, Given)>,
+    /// `--input`: input values replacing every other source (read for the port's type by
+    /// [`read_given`]).
     pub inputs: Vec<InputOverride>,
     /// Which blocks to run.
     pub target: Target,
@@ -91,7 +196,7 @@ impl PlanOptions {
 pub enum PlanError {
     /// The checker found errors (all of its diagnostics are kept, warnings too).
     Invalid(Vec<Diagnostic>),
-    /// A usage problem: an unknown `--block`, a bad `--input`.
+    /// A usage problem: an unknown `--block`, a bad `--var` or `--input`.
     Usage(String),
 }
 
@@ -256,6 +361,9 @@ pub struct PlannedBlock {
     pub line_col: (u32, u32),
     /// The 1-based line of the first line of its code in the workflow file.
     pub code_line: u32,
+    /// True when the code is one quoted string (always in an `.agentblocks` file; a `"..."`
+    /// string in the DSL): every line of the code is on `code_line`.
+    pub code_inline: bool,
     /// The block's timeout.
     pub timeout: Option<Duration>,
     /// How many attempts at most.
@@ -354,6 +462,21 @@ pub fn plan(
         }
     };
 
+    let problems = invalid_settings(doc);
+    if !problems.is_empty() {
+        let file = options.workflow_path.display();
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|(span, problem)| match &lines {
+                Some(_) => format!("{file}:{}: {problem}", line_col(span.start).0),
+                None => format!("{file}: {problem}"),
+            })
+            .collect();
+        return Err(PlanError::Usage(format!(
+            "the run settings cannot be used:\n  {}",
+            lines.join("\n  ")
+        )));
+    }
     let mut warnings = Vec::new();
     let settings = settings(doc, options, &mut warnings);
     let config_extra: &[Extra] = workflow.execution_config.as_ref().map_or(&[], |c| &c.extra);
@@ -368,18 +491,31 @@ pub fn plan(
                 .or_insert_with(|| value.value.clone());
         }
     }
-    for (name, value) in &options.vars {
-        if !workflow
+    let named = |name: &str| index.named_type(name);
+    // The variables given on the command line: their values must also fit the inputs they feed.
+    let mut given_vars: HashMap<&str, String> = HashMap::new();
+    for (name, given) in &options.vars {
+        let Some(variable) = workflow
             .variables
             .iter()
             .flatten()
-            .any(|v| &v.name.value == name)
-        {
+            .find(|v| &v.name.value == name)
+        else {
             return Err(PlanError::Usage(format!(
                 "`--var {name}`: the workflow has no variable `{name}`"
             )));
-        }
-        variables.insert(name.as_str(), value.clone());
+        };
+        let flag = given_flag("--var", name, given);
+        let ty = match &variable.ty {
+            Some(ty) => Some(index.parse_type(&ty.text).map_err(|e| {
+                PlanError::Usage(format!("{flag}: the type of `{name}` does not parse: {e}"))
+            })?),
+            None => None,
+        };
+        let value = read_given(given, ty.as_deref(), &named)
+            .map_err(|why| PlanError::Usage(format!("{flag}: the variable `{name}` {why}")))?;
+        given_vars.insert(name.as_str(), flag);
+        variables.insert(name.as_str(), value);
     }
     let named_types: Vec<(String, Type)> = index
         .types
@@ -466,8 +602,17 @@ pub fn plan(
                 .or(port.def.map(|d| d.required))
                 .unwrap_or(true);
             let source = if let Some(o) = override_value {
+                let value = read_given(&o.value, Some(&ty), &named).map_err(|why| {
+                    let name = format!("{}.{}", block.id.value, port.name);
+                    let flag = given_flag(
+                        "--input",
+                        o.block.as_ref().map_or(port.name, |_| &name),
+                        &o.value,
+                    );
+                    PlanError::Usage(format!("{flag}: input `{name}` {why}"))
+                })?;
                 InputSource::Value {
-                    value: o.value.clone(),
+                    value,
                     origin: "--input",
                 }
             } else if let Some((source, port_name)) = connection {
@@ -480,6 +625,18 @@ pub fn plan(
                     port: port_name,
                 }
             } else if let Some(value) = variables.get(port.name) {
+                if let Some(flag) = given_vars.get(port.name) {
+                    if !value_fits(value, &ty, &named) {
+                        return Err(PlanError::Usage(format!(
+                            "{flag}: input `{}.{}` takes the variable `{}` and is `{}`, which \
+                             `{value}` is not",
+                            block.id.value,
+                            port.name,
+                            port.name,
+                            ty.to_dsl()
+                        )));
+                    }
+                }
                 InputSource::Value {
                     value: value.clone(),
                     origin: "variable",
@@ -546,14 +703,16 @@ pub fn plan(
             } => Some(template.source.span),
             _ => None,
         };
-        let code_line = match (code_span, &lines) {
+        let (code_line, code_inline) = match (code_span, &lines) {
             (Some(span), Some((text, _))) => {
                 let (line, _) = line_col(span.start);
-                // A fenced body starts on the line after its opening fence.
-                let fenced = text.get(span.start..).is_some_and(|t| t.starts_with("```"));
-                line + u32::from(fenced)
+                let rest = text.get(span.start..).unwrap_or_default();
+                // A fenced body starts on the line after its opening fence; a quoted string
+                // (JSON's, or the DSL's `"..."`) holds every line of the code on its own line.
+                let fenced = rest.starts_with("```");
+                (line + u32::from(fenced), rest.starts_with('"'))
             }
-            _ => line_col(block.span.start).0,
+            _ => (line_col(block.span.start).0, false),
         };
         let block_action = match &block.kind {
             BlockKind::Code {
@@ -574,6 +733,7 @@ pub fn plan(
             code_outputs,
             line_col: line_col(block.span.start),
             code_line,
+            code_inline,
             timeout,
             max_attempts: retry_attempts.max(action_attempts).max(1),
             on_error,
@@ -677,6 +837,106 @@ fn settings(doc: &Document, options: &PlanOptions, warnings: &mut Vec<String>) -
         retry_base_delay: options.retry_base_delay,
         rollback,
     }
+}
+
+/// Run settings the engine knows but could not use, where they were written: a timeout that
+/// is not a positive number of seconds (config `timeout`, `@block_timeout`, a block's
+/// `@timeout`), `max_concurrent_blocks`, `max_attempts` or `retry(N)` under 1, `@rollback`
+/// that is not a boolean. (Values of the wrong JSON kind for a known format key are already
+/// checker errors; these are values of the right kind, and the engine's own `@` settings.)
+fn invalid_settings(doc: &Document) -> Vec<(Span, String)> {
+    let mut problems = Vec::new();
+    let shown = |value: &Json| value.to_string();
+    let mut timeout = |what: String, value: &Json, span: Span, example: &str| {
+        if !value.as_f64().is_some_and(|n| n.is_finite() && n > 0.0) {
+            problems.push((
+                span,
+                format!(
+                    "{what} is `{}`: a timeout is a positive number of seconds ({example})",
+                    shown(value)
+                ),
+            ));
+        }
+    };
+    let config = doc.workflow.execution_config.as_ref();
+    if let Some(n) = config.and_then(|c| c.timeout.as_ref()) {
+        timeout(
+            "config `timeout`".into(),
+            &Json::Number(n.value.clone()),
+            n.span,
+            "`timeout = 300s`",
+        );
+    }
+    let extra = config.map_or(&[][..], |c| &c.extra);
+    if let Some(e) = extra.iter().find(|e| e.key.value == "block_timeout") {
+        timeout(
+            "config `@block_timeout`".into(),
+            &e.value.value,
+            e.value.span,
+            "`@block_timeout = 30`",
+        );
+    }
+    for block in doc.workflow.blocks.iter().flatten() {
+        if let Some(e) = block.extra.iter().find(|e| e.key.value == "timeout") {
+            timeout(
+                format!("block `{}`: `@timeout`", block.id.value),
+                &e.value.value,
+                e.value.span,
+                "`@timeout = 30`",
+            );
+        }
+    }
+    let at_least_one = |what: &str, n: &agentblocks_dsl::model::Num| {
+        n.value.as_u64().is_none_or(|n| n < 1).then(|| {
+            (
+                n.span,
+                format!(
+                    "{what} is `{}`: it must be a whole number, 1 or more",
+                    n.value
+                ),
+            )
+        })
+    };
+    if let Some(n) = config.and_then(|c| c.max_concurrent_blocks.as_ref()) {
+        problems.extend(at_least_one("config `max_concurrent_blocks`", n));
+    }
+    if let Some(n) = config
+        .and_then(|c| c.retry_policy.as_ref())
+        .and_then(|r| r.max_attempts.as_ref())
+    {
+        problems.extend(at_least_one("config `retry_policy.max_attempts`", n));
+    }
+    if let Some(ErrorAction::Retry(n)) = doc
+        .workflow
+        .error_handling
+        .as_ref()
+        .and_then(|e| e.on_block_error.as_ref())
+    {
+        problems.extend(at_least_one("`on_block_error = retry(N)`: N", n));
+    }
+    for block in doc.workflow.blocks.iter().flatten() {
+        if let BlockKind::Code {
+            error_handling: Some(ErrorAction::Retry(n)),
+            ..
+        } = &block.kind
+        {
+            let what = format!("block `{}`: `error_handling = retry(N)`: N", block.id.value);
+            problems.extend(at_least_one(&what, n));
+        }
+    }
+    if let Some(e) = extra.iter().find(|e| e.key.value == "rollback") {
+        if !e.value.value.is_boolean() {
+            problems.push((
+                e.value.span,
+                format!(
+                    "config `@rollback` is `{}`: it is `true` or `false`",
+                    shown(&e.value.value)
+                ),
+            ));
+        }
+    }
+    problems.sort_by_key(|(span, _)| span.start);
+    problems
 }
 
 fn seconds(value: f64) -> Option<Duration> {
@@ -852,6 +1112,33 @@ pub fn type_or_any(text: &str) -> Type {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_text_is_read_for_the_declared_type() {
+        let named = |name: &str| (name == "Name").then(|| Type::Named("String".into()));
+        let read = |text: &str, ty: Option<&str>| {
+            let ty = ty.map(|t| parse_type(t).unwrap());
+            read_given(&Given::Text(text.into()), ty.as_ref(), &named)
+        };
+        let json = |text: &str| serde_json::from_str::<Json>(text).unwrap();
+        assert_eq!(read("123", Some("String")), Ok(json(r#""123""#)));
+        assert_eq!(read(r#""123""#, Some("String?")), Ok(json(r#""123""#)));
+        assert_eq!(read("[1]", Some("Name")), Ok(json(r#""[1]""#)));
+        assert_eq!(read("./src", Some("Path")), Ok(json(r#""./src""#)));
+        assert_eq!(read("plain text", None), Ok(json(r#""plain text""#)));
+        assert_eq!(read("[1, 2]", Some("Json")), Ok(json("[1, 2]")));
+        assert_eq!(read("null", Some("Integer?")), Ok(Json::Null));
+        assert_eq!(read("2", Some("Number")), Ok(json("2")));
+        assert!(read("2.5", Some("Integer")).is_err());
+        assert!(read("yes", Some("Boolean")).is_err());
+        assert!(read(r#"{"a": 1}"#, Some("{a: String}")).is_err());
+        assert!(read_given(
+            &Given::Json(json("1")),
+            Some(&parse_type("String").unwrap()),
+            &named
+        )
+        .is_err());
+    }
 
     #[test]
     fn backoff_grows_and_is_bounded() {

@@ -974,11 +974,17 @@ fn code_job(
         dependencies,
         inputs: inputs.to_vec(),
         outputs: block.code_outputs.clone(),
+        input_types: block
+            .inputs
+            .iter()
+            .map(|input| (input.name.clone(), input.ty.clone()))
+            .collect(),
         named_types: plan.named_types.clone(),
         workspace: plan.workspace.clone(),
         timeout: block.timeout,
         workflow_path: plan.workflow_path.clone(),
         code_line: block.code_line,
+        code_inline: block.code_inline,
         line_map: Vec::new(),
         python: shared.python.clone(),
     }

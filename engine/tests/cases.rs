@@ -34,7 +34,7 @@ fn actual(case: &Path) -> (String, String) {
     options.retry_base_delay = Duration::from_millis(1);
     if let Ok(inputs) = fs::read_to_string(workspace.join("inputs.json")) {
         let inputs: Map<String, Json> = serde_json::from_str(&inputs).unwrap();
-        options.vars = inputs.into_iter().collect();
+        options.vars = inputs.into_iter().map(|(k, v)| (k, v.into())).collect();
     }
     let plan = match plan_text(FileKind::Dsl, &text, &options) {
         Ok(plan) => plan,

@@ -51,6 +51,8 @@ struct Call<'a> {
     code: &'a str,
     inputs: Vec<(String, Value)>,
     outputs: Vec<(String, Type)>,
+    input_types: Vec<(String, Type)>,
+    named_types: Vec<(String, Type)>,
     timeout: Option<Duration>,
     dependencies: Vec<String>,
     workspace: PathBuf,
@@ -63,6 +65,8 @@ fn call<'a>(language: &'a str, code: &'a str) -> Call<'a> {
         code,
         inputs: Vec::new(),
         outputs: Vec::new(),
+        input_types: Vec::new(),
+        named_types: Vec::new(),
         timeout: Some(Duration::from_secs(20)),
         dependencies: Vec::new(),
         workspace: std::env::temp_dir(),
@@ -73,6 +77,19 @@ fn call<'a>(language: &'a str, code: &'a str) -> Call<'a> {
 impl Call<'_> {
     fn input(mut self, name: &str, value: Value) -> Self {
         self.inputs.push((name.to_string(), value));
+        self
+    }
+
+    /// Declares input `name`'s type (the executors get values; only SQL reads types).
+    fn input_type(mut self, name: &str, ty: &str) -> Self {
+        self.input_types
+            .push((name.to_string(), parse_type(ty).expect("valid type")));
+        self
+    }
+
+    fn named_type(mut self, name: &str, ty: &str) -> Self {
+        self.named_types
+            .push((name.to_string(), parse_type(ty).expect("valid type")));
         self
     }
 
@@ -95,7 +112,8 @@ impl Call<'_> {
             code: self.code,
             inputs: &self.inputs,
             outputs: &self.outputs,
-            named_types: &[],
+            input_types: &self.input_types,
+            named_types: &self.named_types,
             workspace: &self.workspace,
             timeout: self.timeout,
             cancel: &self.cancel,
@@ -104,6 +122,7 @@ impl Call<'_> {
                 file: PathBuf::from("flow.ab"),
                 line: 10,
                 line_map: Vec::new(),
+                inline: false,
             },
             python: &PythonSetting::Embedded,
         };
@@ -497,6 +516,40 @@ mod shell {
         assert_eq!(outcome.output("stdout"), s("hi"));
     }
 
+    #[test]
+    fn stderr_is_an_output_and_still_streams_to_the_log() {
+        let outcome = call(
+            "shell",
+            "echo out; echo one >&2; printf 'two\\n\\n' >&2; exit 4",
+        )
+        .output("stdout", "String")
+        .output("stderr", "String")
+        .output("exit_code", "Integer")
+        .run();
+        assert_eq!(outcome.output("stdout"), s("out"));
+        // One trailing newline removed, like stdout.
+        assert_eq!(outcome.output("stderr"), s("one\ntwo\n"));
+        assert_eq!(outcome.output("exit_code"), Value::Integer(4));
+        let errs: Vec<&str> = outcome
+            .logs
+            .iter()
+            .filter(|line| line.stream == Stream::Stderr)
+            .map(|line| line.text.as_str())
+            .collect();
+        assert_eq!(errs, ["one", "two", ""]);
+
+        // Alone, and empty when nothing is written; JSON for other types.
+        let outcome = call("shell", "true").output("stderr", "String").run();
+        assert_eq!(outcome.output("stderr"), s(""));
+        let outcome = call("shell", "echo '[1]' >&2")
+            .output("stderr", "List[Integer]")
+            .run();
+        assert_eq!(
+            outcome.output("stderr"),
+            Value::List(vec![Value::Integer(1)])
+        );
+    }
+
     fn pids_alive(pid_file: &Path) -> Vec<i32> {
         let text = std::fs::read_to_string(pid_file).unwrap_or_default();
         text.split_whitespace()
@@ -843,6 +896,42 @@ mod sql {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn an_empty_list_has_the_columns_of_its_declared_record_type() {
+        let query = "SELECT name, score FROM rows ORDER BY score";
+        let outcome = call("sql", query)
+            .named_type("Row", "{name: String, score: Integer, note: String?}")
+            .input("rows", Value::List(vec![]))
+            .input_type("rows", "List[Row]?")
+            .output("out", "List[Dict[String, Json]]")
+            .run();
+        assert_eq!(outcome.output("out"), Value::List(vec![]));
+        // A declared field no item has is still a column (null).
+        let outcome = call("sql", "SELECT name, note FROM rows")
+            .named_type("Row", "{name: String, score: Integer, note: String?}")
+            .input(
+                "rows",
+                Value::List(vec![record(&[
+                    ("name", s("a")),
+                    ("score", Value::Integer(1)),
+                ])]),
+            )
+            .input_type("rows", "List[Row]")
+            .output("out", "List[Dict[String, Json]]")
+            .run();
+        assert_eq!(
+            outcome.output("out"),
+            Value::List(vec![record(&[("name", s("a")), ("note", Value::Null)])])
+        );
+        // An empty list of scalars has the one column `value`.
+        let outcome = call("sql", "SELECT count(value) AS n FROM xs")
+            .input("xs", Value::List(vec![]))
+            .input_type("xs", "List[Integer]")
+            .output("n", "Integer")
+            .run();
+        assert_eq!(outcome.output("n"), Value::Integer(0));
     }
 
     #[test]

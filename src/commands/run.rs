@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
 use agentblocks_dsl::convert::analyze;
-use agentblocks_dsl::model::Json;
 use agentblocks_engine::events::{describe, format_ms, Event, EventKind};
-use agentblocks_engine::plan::InputOverride;
+use agentblocks_engine::plan::{Given, InputOverride};
 use agentblocks_engine::{
     explain, plan, Decision, PlanError, PlanOptions, PythonEnvironment, PythonSetting, RunOptions,
     RunStatus, Target,
@@ -66,8 +65,9 @@ fn python_setting(
     }
 }
 
-/// A `name=value` argument: the value is JSON when it parses as JSON, else a string.
-fn parse_assignment(flag: &str, text: &str) -> Result<(String, Json), String> {
+/// A `name=value` argument; the value is read for the declared type when the run is planned
+/// (`agentblocks_engine::plan::read_given`).
+fn parse_assignment(flag: &str, text: &str) -> Result<(String, Given), String> {
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| format!("`{flag} {text}`: expected `name=value`"))?;
@@ -75,8 +75,7 @@ fn parse_assignment(flag: &str, text: &str) -> Result<(String, Json), String> {
     if name.is_empty() {
         return Err(format!("`{flag} {text}`: the name is empty"));
     }
-    let value = serde_json::from_str(value).unwrap_or_else(|_| Json::String(value.to_string()));
-    Ok((name.to_string(), value))
+    Ok((name.to_string(), Given::Text(value.to_string())))
 }
 
 /// Runs `agentblocks run`.

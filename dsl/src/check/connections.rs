@@ -6,7 +6,7 @@ use super::workflow::check_type;
 use super::{Index, PortInfo};
 use crate::diagnostic::Diagnostic;
 use crate::model::{BlockKind, Port, TypeRef};
-use crate::types::{is_identifier, type_problems, Type, TypeProblem};
+use crate::types::{is_identifier, type_problems, value_fits, Type, TypeProblem};
 
 /// Checks connection number `conn_idx`: its ends, its type and its `data_type`.
 pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Diagnostic>) {
@@ -182,14 +182,26 @@ pub(super) fn check_block_inputs(index: &Index, block_idx: usize, out: &mut Vec<
                 Some(variable) => {
                     let var_ty = variable.ty.as_ref();
                     let parsed = var_ty.and_then(|t| index.parse_type(&t.text).ok());
+                    let input = port.decl.map_or(&block.id, |decl| &decl.name);
                     if let (Some(var_ty), Some(parsed), Some(port_ty)) = (var_ty, parsed, &port.ty)
                     {
                         if !index.assignable(&parsed, port_ty) {
-                            let input = port.decl.map_or(&block.id, |decl| &decl.name);
                             out.push(d::variable_type_mismatch(
                                 input,
                                 &variable.name,
                                 var_ty,
+                                port_ty,
+                            ));
+                        }
+                    }
+                    // An untyped variable is as its value: `var n = "5"` is a `String`.
+                    if let (None, Some(value), Some(port_ty)) = (var_ty, &variable.value, &port.ty)
+                    {
+                        if !value_fits(&value.value, port_ty, &|name| index.named_type(name)) {
+                            out.push(d::untyped_variable_mismatch(
+                                input,
+                                &variable.name,
+                                value,
                                 port_ty,
                             ));
                         }
@@ -344,6 +356,25 @@ mod tests {
             found[0].message,
             "input `marker` takes the variable `marker` of type `Integer` but expects `String`"
         );
+    }
+
+    #[test]
+    fn untyped_variable_is_as_its_value() {
+        let mut b = B::default();
+        let mut doc = clean_pipeline(&mut b);
+        doc.workflow.variables = Some(vec![b.var("marker", None, Some(serde_json::json!(5)))]);
+        let found = with_code(&doc, "type-mismatch");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "input `marker` takes the variable `marker`, whose value `5` is not `String`"
+        );
+        doc.workflow.variables = Some(vec![b.var(
+            "marker",
+            None,
+            Some(serde_json::json!("GetMouseDown")),
+        )]);
+        assert!(with_code(&doc, "type-mismatch").is_empty());
     }
 
     #[test]

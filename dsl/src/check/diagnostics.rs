@@ -571,6 +571,34 @@ pub fn variable_type_mismatch(
     ))
 }
 
+/// `type-mismatch`: an untyped variable whose value does not fit the input of its name.
+pub fn untyped_variable_mismatch(
+    input: &Str,
+    variable: &Str,
+    value: &crate::model::Spanned<serde_json::Value>,
+    input_ty: &Type,
+) -> Diagnostic {
+    Diagnostic::error(
+        "type-mismatch",
+        format!(
+            "input `{}` takes the variable `{}`, whose value `{}` is not `{input_ty}`",
+            input.value, variable.value, value.value
+        ),
+        input.span,
+    )
+    .with_label(
+        value.span,
+        format!("`{}` has no type: it is what its value is", variable.value),
+    )
+    .with_help(format!(
+        "give `{}` a value of type `{input_ty}` (and declare the type: `var {}: {} = ...`), or \
+         connect an output to the input",
+        variable.value,
+        variable.value,
+        input_ty.to_dsl()
+    ))
+}
+
 /// `input-fed-twice`: two connections into one input.
 pub fn input_fed_twice(target: &str, connection: Span, first: Span) -> Diagnostic {
     Diagnostic::error(

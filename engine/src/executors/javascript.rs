@@ -383,7 +383,8 @@ fn js_failure(
     }
 }
 
-/// Replaces every `<block>:LINE` in `text` with `FILE:WORKFLOW_LINE`, remembering the first.
+/// Replaces every `<block>:LINE` in `text` with `FILE:WORKFLOW_LINE` (`FILE:LINE (code line N)`
+/// for code in one quoted string), remembering the first workflow line.
 fn map_locations(text: &str, file: &str, req: &CodeRequest, first: &mut Option<u32>) -> String {
     let marker = format!("{FILE_NAME}:");
     let mut out = String::with_capacity(text.len());
@@ -393,6 +394,28 @@ fn map_locations(text: &str, file: &str, req: &CodeRequest, first: &mut Option<u
         let after = &rest[at + marker.len()..];
         let digits = after.chars().take_while(char::is_ascii_digit).count();
         match after[..digits].parse::<u32>() {
+            Ok(line) if req.source_offset.inline => {
+                // `FILE:LINE (code line N, column C)`: the column is within the code line.
+                first.get_or_insert(req.workflow_line(line));
+                let tail = &after[digits..];
+                let column = tail
+                    .strip_prefix(':')
+                    .map(|t| t.chars().take_while(char::is_ascii_digit).count())
+                    .filter(|&n| n > 0);
+                let place = req.source_offset.place(line);
+                match column {
+                    Some(n) => {
+                        let place = place.trim_end_matches(')');
+                        out.push_str(&format!("{file}:{place}, column {})", &tail[1..=n]));
+                        rest = &tail[1 + n..];
+                    }
+                    None => {
+                        out.push_str(&format!("{file}:{place}"));
+                        rest = tail;
+                    }
+                }
+                continue;
+            }
             Ok(line) => {
                 let mapped = req.workflow_line(line);
                 first.get_or_insert(mapped);

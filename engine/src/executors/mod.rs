@@ -54,6 +54,9 @@ pub struct CodeRequest<'a> {
     pub inputs: &'a [(String, Value)],
     /// Output ports and their declared types, in declaration order.
     pub outputs: &'a [(String, Type)],
+    /// Input ports and their declared types (may be empty when they are not known; SQL reads
+    /// a list input's record type to give an empty table its columns).
+    pub input_types: &'a [(String, Type)],
     /// Declared types (`workflow.types`), to resolve named types when checking outputs.
     pub named_types: &'a [(String, Type)],
     /// The workspace folder: the working directory of shell code.
@@ -144,6 +147,10 @@ pub struct SourceLocation {
     /// (`template::Expansion::lines`: entry `i` is for code line `i + 1`); empty when the code
     /// is the block's own, line for line.
     pub line_map: Vec<u32>,
+    /// True when the code (or template) is one quoted string on `line` (every `.agentblocks`
+    /// file; a `"..."` string in the DSL): every code line is on that workflow line, and
+    /// [`SourceLocation::place`] adds the line within the code.
+    pub inline: bool,
 }
 
 impl SourceLocation {
@@ -151,7 +158,27 @@ impl SourceLocation {
     /// line map (a language may report an error just after the code) continue from its last
     /// entry.
     pub fn workflow_line(&self, code_line: u32) -> u32 {
-        let source_line = match self.line_map.last() {
+        if self.inline {
+            return self.line;
+        }
+        self.line + self.source_line(code_line).saturating_sub(1)
+    }
+
+    /// Where code line `code_line` is, for messages: the workflow line, and for inline code
+    /// the line within the code too (`10 (code line 3)`).
+    pub fn place(&self, code_line: u32) -> String {
+        let line = self.workflow_line(code_line);
+        if self.inline {
+            format!("{line} (code line {})", self.source_line(code_line))
+        } else {
+            line.to_string()
+        }
+    }
+
+    /// The 1-based line of the written code (the template, for an expanded template) that code
+    /// line `code_line` comes from.
+    pub fn source_line(&self, code_line: u32) -> u32 {
+        match self.line_map.last() {
             None => code_line,
             Some(&last) => {
                 let index = code_line.saturating_sub(1) as usize;
@@ -160,15 +187,7 @@ impl SourceLocation {
                     None => last + (code_line - self.line_map.len() as u32),
                 }
             }
-        };
-        self.line + source_line.saturating_sub(1)
-    }
-
-    /// The workflow line of every code line, for executors that map lines outside Rust.
-    pub fn workflow_lines(&self) -> Vec<u32> {
-        (1..=self.line_map.len() as u32)
-            .map(|code_line| self.workflow_line(code_line))
-            .collect()
+        }
     }
 }
 

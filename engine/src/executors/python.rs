@@ -158,25 +158,31 @@ def missing_dependencies(requirements):
     return missing
 
 
-def _workflow_line(lineno, offset, lines):
-    """The workflow line of code line `lineno`: through `lines` (a template's line map, one
-    workflow line per code line) when given, else counted from `offset`."""
+def _workflow_line(lineno, offset, lines, inline):
+    """(workflow line, how the traceback names it) of code line `lineno`. The written code's
+    line is `lineno`, or through `lines` (a template's line map, the template line of each code
+    line) when given. Code in one quoted string (`inline`: JSON) is all on line `offset`, named
+    with the line within the code; other code counts from `offset`."""
+    source = lineno
     if lines:
         if 1 <= lineno <= len(lines):
-            return lines[lineno - 1]
-        if lineno > len(lines):
-            return lines[-1] + lineno - len(lines)
-    return lineno + offset - 1
+            source = lines[lineno - 1]
+        elif lineno > len(lines):
+            source = lines[-1] + lineno - len(lines)
+    if inline:
+        return (offset, "%d (code line %d)" % (offset, source))
+    line = source + offset - 1
+    return (line, str(line))
 
 
-def _describe(error, fname, workflow_file, offset, block_id, lines):
+def _describe(error, fname, workflow_file, offset, block_id, lines, inline):
     """(message, traceback, workflow line) for an exception raised by the block."""
     line = None
     if isinstance(error, SyntaxError) and error.filename == fname:
-        line = _workflow_line(error.lineno or 1, offset, lines)
+        line, place = _workflow_line(error.lineno or 1, offset, lines, inline)
         message = "SyntaxError: " + str(error.msg)
         text = (error.text or "").rstrip("\n")
-        tb = '  File "%s", line %d\n    %s\n%s' % (workflow_file, line, text.strip(), message)
+        tb = '  File "%s", line %s\n    %s\n%s' % (workflow_file, place, text.strip(), message)
         return (message, tb, line)
     summary = traceback.TracebackException.from_exception(error)
     out = ["Traceback (most recent call last):"]
@@ -187,9 +193,9 @@ def _describe(error, fname, workflow_file, offset, block_id, lines):
         if not started:
             continue
         if frame.filename == fname:
-            line = _workflow_line(frame.lineno, offset, lines)
+            line, place = _workflow_line(frame.lineno, offset, lines, inline)
             name = "block `%s`" % block_id if frame.name == "<module>" else frame.name
-            out.append('  File "%s", line %d, in %s' % (workflow_file, line, name))
+            out.append('  File "%s", line %s, in %s' % (workflow_file, place, name))
         else:
             out.append('  File "%s", line %d, in %s' % (frame.filename, frame.lineno, frame.name))
         if frame.line:
@@ -226,7 +232,7 @@ def _compile(code, single, fname):
     return entry
 
 
-def run(code, inputs, single, emit, fname, workflow_file, offset, block_id, lines):
+def run(code, inputs, single, emit, fname, workflow_file, offset, block_id, lines, inline):
     """Runs the code; returns ("ok", namespace), ("stop", None) or ("error", description)."""
     writers = (_Writer(emit, 0), _Writer(emit, 1))
     _local.writers = writers
@@ -244,9 +250,9 @@ def run(code, inputs, single, emit, fname, workflow_file, offset, block_id, line
     except SystemExit as error:
         if error.code in (None, 0):
             return ("ok", namespace)
-        return ("error", _describe(error, fname, workflow_file, offset, block_id, lines))
+        return ("error", _describe(error, fname, workflow_file, offset, block_id, lines, inline))
     except BaseException as error:
-        return ("error", _describe(error, fname, workflow_file, offset, block_id, lines))
+        return ("error", _describe(error, fname, workflow_file, offset, block_id, lines, inline))
     finally:
         try:
             for writer in writers:
@@ -333,8 +339,10 @@ struct Job {
     dependencies: Vec<String>,
     workflow_file: String,
     offset: u32,
-    /// The workflow line of each code line, for a template (else empty: counted from `offset`).
+    /// The template line of each code line, for a template (else empty: code line for line).
     lines: Vec<u32>,
+    /// The code is one quoted string on line `offset` (`SourceLocation::inline`).
+    inline: bool,
     python: PythonSetting,
 }
 
@@ -356,7 +364,8 @@ pub fn run_python(
         dependencies: dependencies.to_vec(),
         workflow_file: req.source_offset.file.to_string_lossy().into_owned(),
         offset: req.source_offset.line.max(1),
-        lines: req.source_offset.workflow_lines(),
+        lines: req.source_offset.line_map.clone(),
+        inline: req.source_offset.inline,
         python: req.python.clone(),
     };
     let finished = Arc::new(AtomicBool::new(false));
@@ -554,6 +563,7 @@ fn run_job(
             job.offset,
             job.block_id.as_str(),
             job.lines.clone(),
+            job.inline,
         ),
     );
     let outcome = match outcome {

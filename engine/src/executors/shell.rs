@@ -2,9 +2,10 @@
 //!
 //! Inputs are environment variables (strings as they are, paths as their text, anything else as
 //! JSON). An output port named `stdout` gets standard output without one trailing newline
-//! (text for `String`/`Path` ports, parsed as JSON otherwise), and one named `exit_code` gets the
-//! exit status; a non-zero status fails the block unless `exit_code` is declared. Standard error
-//! (and standard output when no `stdout` port takes it) streams to the log line by line. The
+//! (text for `String`/`Path` ports, parsed as JSON otherwise), one named `stderr` standard error
+//! read the same way, and one named `exit_code` the exit status; a non-zero status fails the
+//! block unless `exit_code` is declared. Standard error (always, captured or not) and standard
+//! output (when no `stdout` port takes it) stream to the log line by line. The
 //! whole process group is killed (SIGTERM, then SIGKILL) on timeout, cancel, and when `sh`
 //! exits, so no background job outlives its block.
 
@@ -22,21 +23,24 @@ use crate::value::Value;
 
 /// The port that receives standard output.
 pub const STDOUT_PORT: &str = "stdout";
+/// The port that receives standard error.
+pub const STDERR_PORT: &str = "stderr";
 /// The port that receives the exit status.
 pub const EXIT_CODE_PORT: &str = "exit_code";
 
 /// How long the process group gets between SIGTERM and SIGKILL.
 const TERM_GRACE: Duration = Duration::from_millis(500);
 
-/// Runs `req.code` with `sh -c` and returns its `stdout` and `exit_code` outputs.
+/// Runs `req.code` with `sh -c` and returns its `stdout`, `stderr` and `exit_code` outputs.
 pub fn run_shell(req: &CodeRequest) -> Result<Vec<(String, Value)>, CodeError> {
     if let Some((port, _)) = req
         .outputs
         .iter()
-        .find(|(port, _)| port != STDOUT_PORT && port != EXIT_CODE_PORT)
+        .find(|(port, _)| ![STDOUT_PORT, STDERR_PORT, EXIT_CODE_PORT].contains(&port.as_str()))
     {
         return Err(CodeError::Setup(format!(
-            "shell blocks can only have the outputs `stdout` and `exit_code`, not `{port}`"
+            "shell blocks can only have the outputs `stdout`, `stderr` and `exit_code`, not \
+             `{port}`"
         )));
     }
     if req.cancel.is_cancelled() {
@@ -48,6 +52,7 @@ pub fn run_shell(req: &CodeRequest) -> Result<Vec<(String, Value)>, CodeError> {
         .find(|(port, _)| port == STDOUT_PORT)
         .map(|(_, ty)| ty.clone());
     let wants_exit_code = req.outputs.iter().any(|(port, _)| port == EXIT_CODE_PORT);
+    let capture_stderr = req.outputs.iter().any(|(port, _)| port == STDERR_PORT);
 
     let mut command = Command::new("sh");
     command
@@ -75,16 +80,28 @@ pub fn run_shell(req: &CodeRequest) -> Result<Vec<(String, Value)>, CodeError> {
     });
 
     let (stderr_tx, stderr_rx) = mpsc::channel::<String>();
+    // Standard error streams to the log line by line and, for a `stderr` port, is kept whole.
     let stderr_reader = child.stderr.take().map(|stderr| {
         thread::spawn(move || {
-            for line in BufReader::new(stderr).split(b'\n') {
-                let Ok(line) = line else { break };
-                for text in lossy_lines(&line) {
-                    if stderr_tx.send(text).is_err() {
-                        return;
-                    }
+            let mut whole = Vec::new();
+            let mut reader = BufReader::new(stderr);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match reader.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+                if capture_stderr {
+                    whole.extend_from_slice(&line);
+                }
+                let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                for text in lossy_lines(text) {
+                    // The log may be gone (the block is ending); keep reading for the port.
+                    let _ = stderr_tx.send(text);
                 }
             }
+            whole
         })
     });
     let (stdout_tx, stdout_rx) = mpsc::channel::<StdoutChunk>();
@@ -162,9 +179,9 @@ pub fn run_shell(req: &CodeRequest) -> Result<Vec<(String, Value)>, CodeError> {
     };
     // `sh` has exited; background jobs it left would hold the pipes open and keep running.
     kill_group(pgid);
-    if let Some(reader) = stderr_reader {
-        let _ = reader.join();
-    }
+    let mut stderr_bytes = stderr_reader
+        .and_then(|reader| reader.join().ok())
+        .unwrap_or_default();
     let drain_deadline = Instant::now() + Duration::from_secs(2);
     while stdout_bytes.is_none() && Instant::now() < drain_deadline {
         pump(&mut stderr_tail, &mut stdout_bytes);
@@ -204,9 +221,11 @@ pub fn run_shell(req: &CodeRequest) -> Result<Vec<(String, Value)>, CodeError> {
     for (port, ty) in req.outputs {
         let value = if port == EXIT_CODE_PORT {
             Value::Integer(i64::from(exit_code))
+        } else if port == STDERR_PORT {
+            parse_stream(&std::mem::take(&mut stderr_bytes), port, ty, req)?
         } else {
             let bytes = stdout_bytes.take().unwrap_or_default();
-            parse_stdout(&bytes, ty, req)?
+            parse_stream(&bytes, port, ty, req)?
         };
         req.check_output(port, ty, &value)?;
         outputs.push((port.clone(), value));
@@ -219,8 +238,13 @@ enum StdoutChunk {
     All(Vec<u8>),
 }
 
-/// Reads standard output as the `stdout` port's type.
-fn parse_stdout(bytes: &[u8], ty: &Type, req: &CodeRequest) -> Result<Value, CodeError> {
+/// Reads standard output or error as the type of its port (`stdout` or `stderr`).
+fn parse_stream(
+    bytes: &[u8],
+    port: &str,
+    ty: &Type,
+    req: &CodeRequest,
+) -> Result<Value, CodeError> {
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     let text = String::from_utf8_lossy(bytes).into_owned();
@@ -242,7 +266,7 @@ fn parse_stdout(bytes: &[u8], ty: &Type, req: &CodeRequest) -> Result<Value, Cod
                 Ok(Value::String(text))
             }
             Err(err) => Err(CodeError::OutputType {
-                port: STDOUT_PORT.into(),
+                port: port.into(),
                 mismatch: crate::value::TypeMismatch {
                     path: String::new(),
                     expected: ty.to_string(),

@@ -1,8 +1,10 @@
 //! SQL executor: an in-memory SQLite database per run (rusqlite, bundled SQLite).
 //!
 //! Each list input becomes a table named like its port: a list of records (dictionaries) has
-//! one column per key (the union of keys, in first-seen order), any other list one column
-//! `value`. Other inputs are bound wherever the code names them as `:name` (or `@name`,
+//! one column per key (the union of keys, in first-seen order, then the fields of the port's
+//! declared record type that no item has), any other list one column `value`. An empty list
+//! whose port is declared a list of records (`List[Row]`, named types resolved) has the
+//! record's columns, so queries naming them return no rows rather than fail. Other inputs are bound wherever the code names them as `:name` (or `@name`,
 //! `$name`). The code may hold several statements; the rows of the last one that returns rows
 //! are the result, as `List[Dict[String, Json]]`, for the single output or an output named
 //! `rows`. When that output's type is not a list (say `Integer`), it gets the first column of
@@ -77,7 +79,8 @@ pub fn run_sql(req: &CodeRequest) -> Result<Vec<(String, Value)>, CodeError> {
 
     for (name, value) in req.inputs {
         if let Value::List(items) = value {
-            create_table(&conn, name, items).map_err(|err| {
+            let declared = declared_fields(req, name);
+            create_table(&conn, name, items, declared.as_deref()).map_err(|err| {
                 CodeError::Setup(format!(
                     "could not make table `{name}` from its input: {err}"
                 ))
@@ -174,8 +177,46 @@ fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-fn create_table(conn: &Connection, name: &str, items: &[Value]) -> rusqlite::Result<()> {
-    let records = !items.is_empty() && items.iter().all(|item| matches!(item, Value::Dict(_)));
+/// The field names of input `port`'s declared element type, when it is a list of records
+/// (named types and `Optional` followed).
+fn declared_fields(req: &CodeRequest, port: &str) -> Option<Vec<String>> {
+    let resolve = |ty: &Type| -> Type {
+        let mut ty = ty.clone();
+        for _ in 0..16 {
+            ty = match &ty {
+                Type::Applied(name, args) if name == "Optional" && args.len() == 1 => {
+                    args[0].clone()
+                }
+                Type::Named(name) => match req.resolve_type(name) {
+                    Some(resolved) => resolved,
+                    None => break,
+                },
+                _ => break,
+            };
+        }
+        ty
+    };
+    let (_, ty) = req.input_types.iter().find(|(name, _)| name == port)?;
+    let Type::Applied(list, args) = resolve(ty) else {
+        return None;
+    };
+    match (list.as_str(), args.as_slice()) {
+        ("List", [item]) => match resolve(item) {
+            Type::Record(fields) => Some(fields.into_iter().map(|(name, _)| name).collect()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn create_table(
+    conn: &Connection,
+    name: &str,
+    items: &[Value],
+    declared: Option<&[String]>,
+) -> rusqlite::Result<()> {
+    let all_dicts = items.iter().all(|item| matches!(item, Value::Dict(_)));
+    let records = all_dicts && (!items.is_empty() || declared.is_some_and(|d| !d.is_empty()));
     let mut columns: Vec<String> = Vec::new();
     if records {
         for item in items {
@@ -185,6 +226,11 @@ fn create_table(conn: &Connection, name: &str, items: &[Value]) -> rusqlite::Res
                         columns.push(key.clone());
                     }
                 }
+            }
+        }
+        for field in declared.unwrap_or_default() {
+            if !columns.contains(field) {
+                columns.push(field.clone());
             }
         }
     }
