@@ -131,6 +131,77 @@ fn binary_garbage_that_is_utf8_is_a_syntax_error_not_a_panic() {
     }
 }
 
+/// 100,000 levels of nesting (a value, a type, a type string, JSON) are errors at the place
+/// they get too deep, never a stack overflow; a value nested as deep as the JSON reader allows
+/// converts to JSON it reads back.
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    const DEEP: usize = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let array = |n: usize| "[".repeat(n) + &"]".repeat(n);
+    let list = |n: usize| "List[".repeat(n) + "String" + &"]".repeat(n);
+    let files = [
+        (
+            "value.ab",
+            format!("workflow \"D\" {{\n  @deep = {}\n}}\n", array(DEEP)),
+            "value nested deeper than 256 levels",
+        ),
+        (
+            "type.ab",
+            format!("workflow \"D\" {{\n  var v: {}\n}}\n", list(DEEP)),
+            "type nested deeper than 256 levels",
+        ),
+        (
+            "type.agentblocks",
+            format!(
+                "{{\"format_version\": \"1.0\", \"workflow\": {{\"name\": \"D\", \"types\": {{\"T\": \"{}\"}}}}}}",
+                list(DEEP)
+            ),
+            "type nested deeper than 256 levels",
+        ),
+        (
+            "value.agentblocks",
+            format!("{{\"format_version\": \"1.0\", \"workflow\": {{\"deep\": {}}}}}", array(DEEP)),
+            "json nested deeper than 256 levels",
+        ),
+    ];
+    for (file, text, message) in &files {
+        std::fs::write(dir.path().join(file), text).unwrap();
+        for command in [&["check"][..], &["fmt", "--check"], &["convert"]] {
+            let args: Vec<&str> = command.iter().copied().chain([*file]).collect();
+            let output = agentblocks(&args, dir.path());
+            // A JSON type string is only parsed by `check`: `fmt` and `convert` keep it as text.
+            if *file == "type.agentblocks" && command[0] != "check" {
+                assert!(output.status.code().is_some_and(|c| c < 2), "{args:?}");
+                continue;
+            }
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{args:?}: {}",
+                stderr(&output)
+            );
+            assert!(stderr(&output).contains(message), "{args:?}");
+        }
+    }
+
+    // At the limit: the workflow's `@deep` sits in two objects, so 254 more levels fit.
+    let text = format!("workflow \"D\" {{\n  @deep = {}\n}}\n", array(254));
+    std::fs::write(dir.path().join("limit.ab"), text).unwrap();
+    let output = agentblocks(
+        &["convert", "limit.ab", "-o", "limit.agentblocks"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = agentblocks(&["check", "limit.agentblocks"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = format!("workflow \"D\" {{\n  @deep = {}\n}}\n", array(255));
+    std::fs::write(dir.path().join("over.ab"), text).unwrap();
+    let output = agentblocks(&["check", "over.ab"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("error[too-deep]"));
+}
+
 #[test]
 fn check_exit_codes_follow_the_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::MAX_NESTING;
+
 /// A parsed type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -51,11 +53,29 @@ pub const SCALAR_TYPES: &[&str] = &[
 /// Built-in type constructors and how many arguments each takes.
 pub const TYPE_CONSTRUCTORS: &[(&str, usize)] = &[("List", 1), ("Dict", 2), ("Optional", 1)];
 
-/// Parses a type string, in JSON spelling or DSL spelling (`T?`, free whitespace).
+/// The message of a type nested deeper than [`MAX_NESTING`] levels.
+pub const TOO_DEEP: &str = "type nested deeper than 256 levels";
+
+/// The nesting of a type: how many `[...]`, `{...}` (and `?`) levels it has; a name has none.
+pub fn nesting(ty: &Type) -> usize {
+    match ty {
+        Type::Named(_) => 0,
+        Type::Applied(_, args) => 1 + args.iter().map(nesting).max().unwrap_or(0),
+        Type::Record(fields) => 1 + fields.iter().map(|(_, t)| nesting(t)).max().unwrap_or(0),
+    }
+}
+
+/// Parses a type string, in JSON spelling or DSL spelling (`T?`, free whitespace). A type
+/// nested deeper than [`MAX_NESTING`] levels is an error ([`TOO_DEEP`]), so no walk over a
+/// parsed type recurses deeper.
 pub fn parse_type(text: &str) -> Result<Type, TypeError> {
-    let mut parser = Parser { text, pos: 0 };
+    let mut parser = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     parser.skip_ws();
-    let ty = parser.parse_type()?;
+    let (ty, _) = parser.parse_type()?;
     parser.skip_ws();
     if parser.pos < text.len() {
         return Err(parser.error("expected the end of the type"));
@@ -129,6 +149,8 @@ impl fmt::Display for Type {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// The `[` and `{` around the current position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -183,25 +205,50 @@ impl Parser<'_> {
         Ok(self.text[start..self.pos].to_string())
     }
 
-    fn parse_type(&mut self) -> Result<Type, TypeError> {
-        let mut ty = self.parse_primary()?;
-        while self.eat('?') {
+    /// A type and its nesting (how many `[...]`, `{...}` and `?` levels it has).
+    fn parse_type(&mut self) -> Result<(Type, usize), TypeError> {
+        let (mut ty, mut nesting) = self.parse_primary()?;
+        loop {
+            self.skip_ws();
+            let at = self.pos;
+            if !self.eat('?') {
+                break;
+            }
+            nesting += 1;
+            if self.depth + nesting > MAX_NESTING {
+                self.pos = at;
+                return Err(self.error(TOO_DEEP));
+            }
             ty = Type::Applied("Optional".to_string(), vec![ty]);
         }
-        Ok(ty)
+        Ok((ty, nesting))
     }
 
-    fn parse_primary(&mut self) -> Result<Type, TypeError> {
+    /// Enters a `[` or `{` (just eaten): one more level, at most [`MAX_NESTING`].
+    fn enter(&mut self) -> Result<(), TypeError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            self.pos -= 1;
+            return Err(self.error(TOO_DEEP));
+        }
+        Ok(())
+    }
+
+    fn parse_primary(&mut self) -> Result<(Type, usize), TypeError> {
         self.skip_ws();
         if self.eat('{') {
+            self.enter()?;
             let mut fields = Vec::new();
+            let mut nesting = 0;
             if !self.eat('}') {
                 loop {
                     let name = self.ident()?;
                     if !self.eat(':') {
                         return Err(self.error("expected `:` after a record field name"));
                     }
-                    fields.push((name, self.parse_type()?));
+                    let (ty, n) = self.parse_type()?;
+                    nesting = nesting.max(n);
+                    fields.push((name, ty));
                     if self.eat('}') {
                         break;
                     }
@@ -210,11 +257,14 @@ impl Parser<'_> {
                     }
                 }
             }
-            return Ok(Type::Record(fields));
+            self.depth -= 1;
+            return Ok((Type::Record(fields), nesting + 1));
         }
         let name = self.ident()?;
         if self.eat('[') {
-            let mut args = vec![self.parse_type()?];
+            self.enter()?;
+            let (first, mut nesting) = self.parse_type()?;
+            let mut args = vec![first];
             loop {
                 if self.eat(']') {
                     break;
@@ -222,11 +272,14 @@ impl Parser<'_> {
                 if !self.eat(',') {
                     return Err(self.error("expected `,` or `]` in type arguments"));
                 }
-                args.push(self.parse_type()?);
+                let (arg, n) = self.parse_type()?;
+                nesting = nesting.max(n);
+                args.push(arg);
             }
-            return Ok(Type::Applied(name, args));
+            self.depth -= 1;
+            return Ok((Type::Applied(name, args), nesting + 1));
         }
-        Ok(Type::Named(name))
+        Ok((Type::Named(name), 0))
     }
 }
 

@@ -23,12 +23,25 @@ pub fn selection_ranges(analysis: &Analysis, offset: usize) -> Vec<Span> {
             .root()
             .descendant_for_byte_range(offset - 1, offset - 1);
     }
-    while let Some(current) = node {
+    let Some(target) = node else {
+        return out;
+    };
+    // The ancestors from the root down (`parent()` searches from the root each time, which
+    // would make a deeply nested file quadratic), then smallest first.
+    let mut chain = vec![tree.root()];
+    let mut current = tree.root();
+    while current != target {
+        let Some(child) = current.child_with_descendant(target) else {
+            break;
+        };
+        chain.push(child);
+        current = child;
+    }
+    for current in chain.iter().rev() {
         let span = Span::new(current.start_byte(), current.end_byte());
         if out.last() != Some(&span) {
             out.push(span);
         }
-        node = current.parent();
     }
     out
 }

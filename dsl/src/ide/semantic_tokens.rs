@@ -173,6 +173,9 @@ pub fn semantic_tokens(analysis: &Analysis) -> Vec<SemanticToken> {
         return out;
     };
     let mut cursor = tree.root().walk();
+    // The kinds of the nodes above the cursor (`parent()` searches from the root each time,
+    // which would make a deeply nested file quadratic).
+    let mut parents: Vec<&str> = Vec::new();
     loop {
         let node = cursor.node();
         let leaf_like = node.child_count() == 0
@@ -181,7 +184,7 @@ pub fn semantic_tokens(analysis: &Analysis) -> Vec<SemanticToken> {
                 "string" | "fenced_string" | "type_name" | "ai_kind"
             );
         if leaf_like && !node.is_missing() {
-            let parent = node.parent().map_or("", |p| p.kind());
+            let parent = parents.last().copied().unwrap_or("");
             let text = tree.node_text(node);
             if let Some((ty, modifiers)) = classify(
                 node.kind(),
@@ -198,6 +201,7 @@ pub fn semantic_tokens(analysis: &Analysis) -> Vec<SemanticToken> {
             }
         }
         if !leaf_like && cursor.goto_first_child() {
+            parents.push(node.kind());
             continue;
         }
         loop {
@@ -207,6 +211,7 @@ pub fn semantic_tokens(analysis: &Analysis) -> Vec<SemanticToken> {
             if !cursor.goto_parent() {
                 return out;
             }
+            parents.pop();
         }
     }
 }

@@ -10,8 +10,9 @@ use super::node::{JsonKind, JsonNode, Member};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Span, Spanned};
 
-/// The deepest nesting of arrays and objects accepted.
-pub const MAX_DEPTH: usize = 256;
+/// The deepest nesting of arrays and objects accepted (the crate's one limit,
+/// [`crate::MAX_NESTING`]).
+pub const MAX_DEPTH: usize = crate::MAX_NESTING;
 
 /// The diagnostic code of every parse error.
 pub const INVALID_JSON: &str = "invalid-json";

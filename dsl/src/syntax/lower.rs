@@ -20,7 +20,8 @@ use crate::json::read as jread;
 use crate::json::{JsonKind, JsonNode, Member};
 use crate::line_index::LineIndex;
 use crate::model::*;
-use crate::types::{parse_type, Type};
+use crate::types::{self, parse_type, Type};
+use crate::MAX_NESTING;
 
 /// Lowers a parsed `.ab` file to the model, with the problems lowering found (not the syntax
 /// errors, which [`super::errors::syntax_errors`] reports).
@@ -464,9 +465,41 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// A value that must be JSON (no identifiers, calls, tuples or durations).
-    fn json(&mut self, node: Node) -> Option<JsonNode> {
+    /// Reports a value or type nested deeper than [`MAX_NESTING`] levels at `node` (its opening
+    /// bracket, or the `?` of an optional type); nothing deeper is lowered.
+    fn too_deep(&mut self, node: Node, what: &str) {
+        let start = node.start_byte();
+        let at = if node.kind() == "optional_type" {
+            node.end_byte().saturating_sub(1)
+        } else {
+            start
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                "too-deep",
+                format!("{what} nested deeper than {MAX_NESTING} levels"),
+                Span::new(at, at + 1),
+            )
+            .with_primary_message(format!("this {} is too deep", describe_level(node)))
+            .with_help(if what == "value" {
+                format!(
+                    "the `.agentblocks` JSON allows {MAX_NESTING} levels of arrays and objects, \
+                     counted from the file's outermost object"
+                )
+            } else {
+                format!("a type may nest `[...]`, `{{...}}` and `?` {MAX_NESTING} levels")
+            }),
+        );
+    }
+
+    /// A value that must be JSON (no identifiers, calls, tuples or durations). `depth` is the
+    /// number of JSON arrays and objects around it in the `.agentblocks` file (see `at`).
+    fn json(&mut self, node: Node, depth: usize) -> Option<JsonNode> {
         let span = span_of(node);
+        if matches!(node.kind(), "array" | "object") && depth >= MAX_NESTING {
+            self.too_deep(node, "value");
+            return None;
+        }
         let kind = match node.kind() {
             "string" | "fenced_string" => JsonKind::String(self.string_value(node)?.value),
             "number" => JsonKind::Number(self.expect_number(node, "a value", false)?.value),
@@ -476,7 +509,7 @@ impl<'a> Lowerer<'a> {
             "array" => {
                 let mut items = Vec::new();
                 for child in children(node) {
-                    items.push(self.json(child)?);
+                    items.push(self.json(child, depth + 1)?);
                 }
                 JsonKind::Array(items)
             }
@@ -500,7 +533,7 @@ impl<'a> Lowerer<'a> {
                         );
                         continue;
                     }
-                    let value = self.json(value)?;
+                    let value = self.json(value, depth + 1)?;
                     members.push(Member {
                         key,
                         value,
@@ -529,15 +562,16 @@ impl<'a> Lowerer<'a> {
         Some(JsonNode::new(kind, span))
     }
 
-    fn spanned_json(&mut self, node: Node) -> Option<Spanned<Json>> {
-        self.json(node)
+    fn spanned_json(&mut self, node: Node, depth: usize) -> Option<Spanned<Json>> {
+        self.json(node, depth)
             .map(|json| Spanned::new(json.to_value(), json.span))
     }
 
-    /// An `@key = value` statement as a JSON member.
-    fn extra_member(&mut self, node: Node) -> Option<Member> {
+    /// An `@key = value` statement as a JSON member of an object inside `depth` arrays and
+    /// objects (see `at`).
+    fn extra_member(&mut self, node: Node, depth: usize) -> Option<Member> {
         let key = self.name(field(node, "key")?);
-        let value = self.json(field(node, "value")?)?;
+        let value = self.json(field(node, "value")?, depth)?;
         Some(Member {
             key,
             value,
@@ -646,26 +680,35 @@ impl<'a> Lowerer<'a> {
             let text = self.decode_string(node);
             return Some(TypeRef { text, span });
         }
-        let ty = self.type_tree(node)?;
+        let ty = self.type_tree(node, 0)?;
         Some(TypeRef {
             text: ty.to_string(),
             span,
         })
     }
 
-    fn type_tree(&mut self, node: Node) -> Option<Type> {
+    /// A type written in the DSL, inside `depth` levels of types.
+    fn type_tree(&mut self, node: Node, depth: usize) -> Option<Type> {
+        if matches!(
+            node.kind(),
+            "generic_type" | "optional_type" | "record_type"
+        ) && depth >= MAX_NESTING
+        {
+            self.too_deep(node, "type");
+            return None;
+        }
         match node.kind() {
             "type_name" | "identifier" => Some(Type::Named(self.node_text(node).to_string())),
             "generic_type" => {
                 let name = self.node_text(field(node, "name")?).to_string();
                 let mut args = Vec::new();
                 for arg in fields(node, "argument") {
-                    args.push(self.type_tree(arg)?);
+                    args.push(self.type_tree(arg, depth + 1)?);
                 }
                 Some(Type::Applied(name, args))
             }
             "optional_type" => {
-                let inner = self.type_tree(field(node, "type")?)?;
+                let inner = self.type_tree(field(node, "type")?, depth + 1)?;
                 Some(Type::Applied("Optional".to_string(), vec![inner]))
             }
             "record_type" => {
@@ -677,14 +720,23 @@ impl<'a> Lowerer<'a> {
                         continue;
                     };
                     let name = self.name(name).value;
-                    record.push((name, self.type_tree(ty)?));
+                    record.push((name, self.type_tree(ty, depth + 1)?));
                 }
                 Some(Type::Record(record))
             }
             "string" => {
-                // A quoted type inside another type: accept it if it parses.
+                // A quoted type inside another type: accept it if it parses (and, with the
+                // levels around it, is not too deep).
                 let text = self.decode_string(node);
                 match parse_type(&text) {
+                    Ok(ty) if depth + types::nesting(&ty) > MAX_NESTING => {
+                        self.error(
+                            "too-deep",
+                            format!("type nested deeper than {MAX_NESTING} levels"),
+                            span_of(node),
+                        );
+                        None
+                    }
                     Ok(ty) => Some(ty),
                     Err(e) => {
                         self.error(
@@ -750,7 +802,7 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 "extra_field" => {
-                    if let Some(member) = self.extra_member(node) {
+                    if let Some(member) = self.extra_member(node, at::TOP) {
                         if !self.first_time(
                             &mut seen_fields,
                             &Spanned::new(format!("@{}", member.key.value), member.key.span),
@@ -897,7 +949,7 @@ impl<'a> Lowerer<'a> {
                         }
                         "author" => workflow.author = self.expect_string(value, "`author`"),
                         "tags" => workflow.tags = self.string_list(value, "`tags`"),
-                        "ui_state" => workflow.ui_state = self.spanned_json(value),
+                        "ui_state" => workflow.ui_state = self.spanned_json(value, at::WORKFLOW),
                         "connection_order" => {
                             connection_order = self
                                 .string_list(value, "`connection_order`")
@@ -911,7 +963,7 @@ impl<'a> Lowerer<'a> {
                     self.statement(anchor, "workflow", item, None, None);
                 }
                 "extra_field" => {
-                    if let Some(member) = self.extra_member(item) {
+                    if let Some(member) = self.extra_member(item, at::WORKFLOW) {
                         if !self.first_time(
                             &mut seen,
                             &Spanned::new(format!("@{}", member.key.value), member.key.span),
@@ -1034,14 +1086,14 @@ impl<'a> Lowerer<'a> {
             span: span_of(node),
             name,
             ty: field(node, "type").and_then(|t| self.type_ref(t)),
-            value: field(node, "value").and_then(|v| self.spanned_json(v)),
+            value: field(node, "value").and_then(|v| self.spanned_json(v, at::VARIABLE)),
             description,
             extra: Vec::new(),
         };
         if let Some(attributes) = field(node, "attributes") {
             for attribute in children(attributes) {
                 if attribute.kind() == "extra_field" {
-                    if let Some(member) = self.extra_member(attribute) {
+                    if let Some(member) = self.extra_member(attribute, at::VARIABLE) {
                         jread::apply_variable_field(&mut variable, &member, &mut self.diagnostics);
                     }
                 } else if let Some(key) = field(attribute, "key") {
@@ -1119,7 +1171,7 @@ impl<'a> Lowerer<'a> {
                             true
                         }
                         "@" => {
-                            if let Some(member) = this.extra_member(entry) {
+                            if let Some(member) = this.extra_member(entry, at::SECTION) {
                                 jread::apply_execution_config_field(
                                     &mut config,
                                     &member,
@@ -1152,7 +1204,8 @@ impl<'a> Lowerer<'a> {
                                     true
                                 }
                                 "@" => {
-                                    if let Some(member) = this.extra_member(entry) {
+                                    if let Some(member) = this.extra_member(entry, at::SECTION + 1)
+                                    {
                                         jread::apply_retry_policy_field(
                                             &mut policy,
                                             &member,
@@ -1188,7 +1241,7 @@ impl<'a> Lowerer<'a> {
                             true
                         }
                         "@" => {
-                            if let Some(member) = this.extra_member(entry) {
+                            if let Some(member) = this.extra_member(entry, at::SECTION) {
                                 jread::apply_error_handling_field(
                                     &mut handling,
                                     &member,
@@ -1225,7 +1278,7 @@ impl<'a> Lowerer<'a> {
                             true
                         }
                         "@" => {
-                            if let Some(member) = this.extra_member(entry) {
+                            if let Some(member) = this.extra_member(entry, at::SECTION) {
                                 jread::apply_canvas_state_field(
                                     &mut canvas,
                                     &member,
@@ -1539,7 +1592,7 @@ impl<'a> Lowerer<'a> {
                     }
                     let known = match &mut kind {
                         BlockKind::Visual { .. } | BlockKind::Plugin { .. } => {
-                            if let Some(json) = self.spanned_json(value) {
+                            if let Some(json) = self.spanned_json(value, at::PROPERTY) {
                                 self.statement(
                                     format!("{anchor}.prop.{}", properties.len()),
                                     &anchor,
@@ -1591,7 +1644,7 @@ impl<'a> Lowerer<'a> {
                                 true
                             }
                             "context_analysis" => {
-                                *context_analysis = self.spanned_json(value);
+                                *context_analysis = self.spanned_json(value, at::BLOCK);
                                 true
                             }
                             "output_format" => {
@@ -1600,7 +1653,7 @@ impl<'a> Lowerer<'a> {
                                 true
                             }
                             "fallback_behavior" => {
-                                *fallback_behavior = self.spanned_json(value);
+                                *fallback_behavior = self.spanned_json(value, at::BLOCK);
                                 true
                             }
                             _ => false,
@@ -1621,7 +1674,7 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 "extra_field" => {
-                    let Some(member) = self.extra_member(item) else {
+                    let Some(member) = self.extra_member(item, at::BLOCK) else {
                         continue;
                     };
                     if !self.first_time(
@@ -1885,13 +1938,13 @@ impl<'a> Lowerer<'a> {
             ty,
             required,
             description,
-            default: field(node, "default").and_then(|d| self.spanned_json(d)),
+            default: field(node, "default").and_then(|d| self.spanned_json(d, at::PORT)),
             extra: Vec::new(),
         };
         if let Some(attributes) = field(node, "attributes") {
             for attribute in children(attributes) {
                 if attribute.kind() == "extra_field" {
-                    let Some(member) = self.extra_member(attribute) else {
+                    let Some(member) = self.extra_member(attribute, at::PORT) else {
                         continue;
                     };
                     if jread::PORT_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
@@ -1919,7 +1972,7 @@ impl<'a> Lowerer<'a> {
             span: span_of(node),
             name,
             ty: field(node, "type").and_then(|t| self.type_ref(t)),
-            value: field(node, "value").and_then(|v| self.spanned_json(v)),
+            value: field(node, "value").and_then(|v| self.spanned_json(v, at::PARAMETER)),
             default: None,
             description,
             extra: Vec::new(),
@@ -1927,7 +1980,7 @@ impl<'a> Lowerer<'a> {
         if let Some(attributes) = field(node, "attributes") {
             for attribute in children(attributes) {
                 if attribute.kind() == "extra_field" {
-                    let Some(member) = self.extra_member(attribute) else {
+                    let Some(member) = self.extra_member(attribute, at::PARAMETER) else {
                         continue;
                     };
                     if jread::PARAMETER_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
@@ -1944,7 +1997,7 @@ impl<'a> Lowerer<'a> {
                 {
                     let key = self.name(key);
                     if key.value == "default" {
-                        param.default = self.spanned_json(value);
+                        param.default = self.spanned_json(value, at::PARAMETER);
                     } else {
                         self.unknown_field(&key, "of a parameter");
                     }
@@ -1997,7 +2050,7 @@ impl<'a> Lowerer<'a> {
                 },
             }
         } else {
-            PlaceholderKind::Raw(self.spanned_json(value)?)
+            PlaceholderKind::Raw(self.spanned_json(value, at::PLACEHOLDER)?)
         };
         Some(Placeholder {
             span: span_of(node),
@@ -2077,7 +2130,7 @@ impl<'a> Lowerer<'a> {
             }
         };
         for extra in arguments.extra {
-            if let Some(member) = self.extra_member(extra) {
+            if let Some(member) = self.extra_member(extra, at::MODEL) {
                 jread::apply_model_config_field(&mut config, &member, &mut self.diagnostics);
             }
         }
@@ -2134,7 +2187,7 @@ impl<'a> Lowerer<'a> {
         if let Some(attributes) = attributes {
             for attribute in children(attributes) {
                 if attribute.kind() == "extra_field" {
-                    let Some(member) = self.extra_member(attribute) else {
+                    let Some(member) = self.extra_member(attribute, at::CONNECTION) else {
                         continue;
                     };
                     if jread::CONNECTION_IDENTITY_KEYS.contains(&member.key.value.as_str()) {
@@ -2175,7 +2228,7 @@ impl<'a> Lowerer<'a> {
                             }),
                         };
                     }
-                    "transform" => connection.transform = self.spanned_json(value),
+                    "transform" => connection.transform = self.spanned_json(value, at::CONNECTION),
                     _ => self.unknown_field(&key, "of a connection"),
                 }
             }
@@ -2295,6 +2348,45 @@ fn describe(node: Node) -> String {
         "tuple" => "a tuple".to_string(),
         other => format!("`{other}`"),
     }
+}
+
+/// What one level of nesting at `node` is, for "this ... is too deep".
+fn describe_level(node: Node) -> &'static str {
+    match node.kind() {
+        "array" => "array",
+        "object" => "object",
+        "optional_type" => "optional type",
+        "record_type" => "record type",
+        _ => "type",
+    }
+}
+
+/// How many JSON arrays and objects (the file's outermost object included) enclose a value
+/// written at each place, so the lowering counts a value's nesting as the JSON reader will
+/// ([`MAX_NESTING`]). `tests/depth.rs` checks each against the JSON `convert` writes.
+mod at {
+    /// A top-level `@key`: in the file's object.
+    pub const TOP: usize = 1;
+    /// A workflow `@key`, `ui_state`: in `workflow`.
+    pub const WORKFLOW: usize = 2;
+    /// An entry of a section (`execution_config`, ...); a nested section adds one.
+    pub const SECTION: usize = 3;
+    /// A variable's value or `@key`: in `variables.NAME`.
+    pub const VARIABLE: usize = 4;
+    /// A block's `@key` or kind field: in `blocks.ID`.
+    pub const BLOCK: usize = 4;
+    /// A connection's `transform` or `@key`: in `connections[i]`.
+    pub const CONNECTION: usize = 4;
+    /// A property: in `blocks.ID.properties`.
+    pub const PROPERTY: usize = 5;
+    /// A `model_config` `@key`: in `blocks.ID.model_config`.
+    pub const MODEL: usize = 5;
+    /// A port's default or `@key`: in `blocks.ID.inputs[i]`.
+    pub const PORT: usize = 6;
+    /// A parameter's value, default or `@key`: in `blocks.ID.parameters[i]`.
+    pub const PARAMETER: usize = 6;
+    /// A placeholder's value: in `blocks.ID.template.placeholders`.
+    pub const PLACEHOLDER: usize = 6;
 }
 
 /// Decodes JSON string escapes; on error, the byte offset in `raw` and a message.
