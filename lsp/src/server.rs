@@ -776,6 +776,13 @@ impl LanguageServer for Server {
         params: ExecuteCommandParams,
     ) -> Result<Option<serde_json::Value>> {
         use ext::commands;
+        if !commands::ALL.contains(&params.command.as_str()) {
+            return Err(Error::invalid_params(format!(
+                "unknown command `{}`; the commands are {}",
+                params.command,
+                commands::ALL.map(|c| format!("`{c}`")).join(", ")
+            )));
+        }
         let args: ext::CommandArgs = params
             .arguments
             .into_iter()

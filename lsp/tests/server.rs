@@ -278,6 +278,45 @@ async fn a_missing_property_gets_a_quick_fix_that_adds_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn converting_says_when_it_replaces_the_other_file() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("flow.ab");
+    std::fs::write(&path, SRC).expect("written");
+    let uri = format!("file://{}", path.display());
+    let client = start().await;
+    client.open(&uri, SRC).await;
+    let titles = || async {
+        let actions = client
+            .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": {"start": pos(0, 0), "end": pos(0, 0)}, "context": {"diagnostics": []}}))
+            .await;
+        actions["result"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|a| a["title"].as_str().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let found = titles().await;
+    let convert = found
+        .iter()
+        .find(|t| t.starts_with("Convert to JSON"))
+        .expect("offered");
+    assert!(!convert.contains("replacing"), "{convert}");
+    std::fs::write(dir.path().join("flow.agentblocks"), "{}").expect("written");
+    let found = titles().await;
+    let convert = found
+        .iter()
+        .find(|t| t.starts_with("Convert to JSON"))
+        .expect("offered");
+    assert!(
+        convert.ends_with(", replacing `flow.agentblocks`"),
+        "{convert}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_edits_fired_without_waiting_arrive_in_order() {
     let client = start().await;
     let mut text = String::from("workflow {\n}\n");
@@ -335,6 +374,19 @@ async fn bad_requests_get_errors_and_the_server_goes_on() {
     // Unknown method.
     let unknown = client.request("agentblocks/nope", json!({})).await;
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    // Unknown command: named as unknown, whatever its arguments.
+    let command = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "agentblocks.nope", "arguments": []}),
+        )
+        .await;
+    assert!(
+        command["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("unknown command `agentblocks.nope`")),
+        "{command}"
+    );
     // Malformed parameters.
     let malformed = client
         .request("textDocument/hover", json!({"textDocument": 3}))

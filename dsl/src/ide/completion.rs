@@ -210,18 +210,26 @@ fn inside_string(analysis: &Analysis, offset: usize) -> bool {
     let Some(tree) = analysis.tree() else {
         return false;
     };
-    let mut node = tree.root().descendant_for_byte_range(offset, offset);
-    while let Some(n) = node {
+    // Strings and fenced bodies are tokens, so leaves: the node at the offset, or the one
+    // ending there (an unclosed string). Found by descending from the root, never by walking
+    // up (`parent` costs the depth each time, and input can nest deep).
+    let root = tree.root();
+    let at = |o: usize| root.descendant_for_byte_range(o, o);
+    for n in [at(offset), offset.checked_sub(1).and_then(at)]
+        .into_iter()
+        .flatten()
+    {
         let text = tree.node_text(n);
         let closed = match n.kind() {
             "string" => text.len() >= 2 && text.ends_with('"'),
-            "fenced_string" => text.lines().next_back().is_some_and(|last| {
-                text.lines().count() > 1 && last.trim_start().starts_with("```")
-            }),
-            _ => {
-                node = n.parent();
-                continue;
+            "fenced_string" => {
+                text.lines().count() > 1
+                    && text
+                        .lines()
+                        .next_back()
+                        .is_some_and(|last| last.trim_start().starts_with("```"))
             }
+            _ => continue,
         };
         return n.start_byte() < offset && (offset < n.end_byte() || !closed);
     }

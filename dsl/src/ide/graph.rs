@@ -219,14 +219,31 @@ pub fn move_block(analysis: &Analysis, id: &str, x: f64, y: f64) -> Option<TextE
     let block = analysis.block(id)?;
     let (x, y) = (number(x), number(y));
     match (analysis.kind(), &block.position) {
+        // `at (x, y)` on the header, or an `@position = {...}` in the body: each kept as written.
         (FileKind::Dsl, Some(position)) => Some(TextEdit {
             span: position.span,
-            new_text: format!("at ({x}, {y})"),
+            new_text: if analysis.slice(position.span).starts_with("at") {
+                format!("at ({x}, {y})")
+            } else {
+                format!("{{\"x\": {x}, \"y\": {y}}}")
+            },
         }),
-        (FileKind::Json, Some(position)) => Some(TextEdit {
-            span: position.span,
-            new_text: format!("{{\"x\": {x}, \"y\": {y}}}"),
-        }),
+        // As the canonical JSON writes it: one key a line, indented from the key's line.
+        (FileKind::Json, Some(position)) => {
+            let text = analysis.text();
+            let line_start = text[..position.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let indent: String = text[line_start..]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            Some(TextEdit {
+                span: position.span,
+                new_text: format!("{{\n{indent}  \"x\": {x},\n{indent}  \"y\": {y}\n{indent}}}"),
+            })
+        }
+        // A position with keys besides `x` and `y` is kept verbatim as an `@position`; it
+        // wins over a header `at`, so only an edit by hand can move that block.
+        (_, None) if block.extra.iter().any(|e| e.key.value == "position") => None,
         (FileKind::Dsl, None) => {
             let tree = analysis.tree()?;
             let node = tree
@@ -293,5 +310,37 @@ mod tests {
             .filter(|(a, b)| a != b)
             .count();
         assert_eq!(diff, 1);
+    }
+
+    #[test]
+    fn move_block_keeps_the_way_a_position_is_written() {
+        let moved = |kind: FileKind, src: &str| {
+            let analysis = Analysis::new(kind, src);
+            let edit = move_block(&analysis, "e", 7.0, 8.0)?;
+            Some(apply_edits(src, &[edit]))
+        };
+        let body = "workflow \"W\" {\n  block e = python \"E\" {\n    @position = {\"x\": 1, \"y\": 2}\n    out x: String\n  }\n}\n";
+        let text = moved(FileKind::Dsl, body).expect("moved");
+        assert!(
+            text.contains("    @position = {\"x\": 7, \"y\": 8}\n"),
+            "{text}"
+        );
+        assert!(
+            Analysis::new(FileKind::Dsl, &text).diagnostics().is_empty(),
+            "{text}"
+        );
+        // Other keys beside x and y: not a position the graph can move.
+        let other = body.replace("\"y\": 2}", "\"y\": 2, \"z\": 3}");
+        assert_eq!(moved(FileKind::Dsl, &other), None);
+        // JSON: as the canonical writer lays it out, so `fmt --check` stays clean.
+        let json = crate::convert::convert(FileKind::Dsl, FileKind::Json, body)
+            .expect("converts")
+            .text;
+        let text = moved(FileKind::Json, &json).expect("moved");
+        let canonical = crate::convert::convert(FileKind::Json, FileKind::Json, &text)
+            .expect("reads")
+            .text;
+        assert_eq!(text, canonical);
+        assert!(text.contains("\"x\": 7,"), "{text}");
     }
 }

@@ -637,6 +637,8 @@ fn expected_list(token: Node<'_>, previous: Option<Node<'_>>) -> Option<String> 
         };
         let described = match name {
             "comment" | "doc_comment" | "end" | "ERROR" => continue,
+            // Hidden rules (`_name`) are what the visible ones above spell out.
+            _ if name.starts_with('_') => continue,
             "identifier" => "a name".to_owned(),
             "string" => "a string".to_owned(),
             "fenced_string" => "a fenced string".to_owned(),

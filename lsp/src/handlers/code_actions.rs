@@ -15,6 +15,7 @@ use tower_lsp_server::lsp_types::{
 };
 
 use super::{diagnostics::convert, text_edit, Ctx};
+use tower_lsp_server::UriExt;
 
 /// The actions for a range.
 pub fn actions(ctx: &Ctx, analysis: &Analysis, range: Range) -> Vec<CodeActionOrCommand> {
@@ -43,9 +44,15 @@ pub fn actions(ctx: &Ctx, analysis: &Analysis, range: Range) -> Vec<CodeActionOr
     let mut out: Vec<CodeActionOrCommand> = code_actions(analysis, span)
         .into_iter()
         .filter_map(|action| {
+            let mut title = action.title;
             let edit = match (&action.kind, &action.new_file) {
                 (ActionKind::Source, Some((kind, text))) => {
                     let target = sibling(&ctx.uri, *kind)?;
+                    // A code action cannot ask: the title says what the click replaces.
+                    if let Some(path) = target.to_file_path().filter(|p| p.exists()) {
+                        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                        title = format!("{title}, replacing `{}`", name.unwrap_or_default());
+                    }
                     WorkspaceEdit {
                         document_changes: Some(DocumentChanges::Operations(vec![
                             DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
@@ -83,7 +90,7 @@ pub fn actions(ctx: &Ctx, analysis: &Analysis, range: Range) -> Vec<CodeActionOr
                 .and_then(|i| editor_diagnostics.get(i))
                 .map(|d| vec![convert(ctx, analysis, d)]);
             Some(CodeActionOrCommand::CodeAction(CodeAction {
-                title: action.title,
+                title,
                 kind: Some(match action.kind {
                     ActionKind::QuickFix => CodeActionKind::QUICKFIX,
                     ActionKind::Source => CodeActionKind::SOURCE,
