@@ -463,11 +463,23 @@ fn exit_within(child: &mut std::process::Child) -> Option<i32> {
     }
 }
 
+/// Every process of `pids` is gone: ended, or a zombie (killed, and only waiting for init to
+/// reap it, which takes a moment after its parent, the run, has exited). A generous bound: a
+/// survivor is what this catches, not a slow machine.
 fn assert_all_gone(pids: &[i32]) {
+    let alive = |pid: i32| match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z')),
+        Err(_) => false,
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
     for &pid in pids {
-        // SAFETY: signal 0 only checks that the process exists.
-        let alive = unsafe { libc::kill(pid, 0) } == 0;
-        assert!(!alive, "process {pid} survived the run");
+        while alive(pid) {
+            assert!(Instant::now() < deadline, "process {pid} survived the run");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
