@@ -337,6 +337,23 @@ fn explain_says_what_may_run_and_when_block_takes_an_earlier_version() {
     let text = stdout(&out);
     assert_eq!(text.matches("will run: `--no-cache`").count(), 6, "{text}");
 
+    // Blocks reading a block that looks at the world (`find_files`) are predicted from what it
+    // found last time, which a run then confirms.
+    std::fs::write(
+        dir.path().join("f.ab"),
+        "workflow \"F\" {\n  block find = find_files {\n    directory = \"data\"\n    patterns = [\"*.csv\"]\n    out files: List[Path]\n  }\n\n  block count = python {\n    in files: List[Path] <- find.files\n    out n: Integer\n    code ```\n      len(files)\n      ```\n  }\n}\n",
+    )
+    .unwrap();
+    assert!(agentblocks(dir.path(), &["run", "f.ab"]).status.success());
+    let text = stdout(&agentblocks(dir.path(), &["run", "f.ab", "--explain"]));
+    assert!(
+        text.contains("find: will run: it reads the file system"),
+        "{text}"
+    );
+    assert!(text.contains("count: from cache"), "{text}");
+    let run = agentblocks(dir.path(), &["run", "f.ab", "--json"]);
+    assert!(kinds_of(&events(&run), "count").contains(&"block_cached".to_string()));
+
     std::fs::write(dir.path().join("b.ab"), GEN_SHOW).unwrap();
     assert!(agentblocks(dir.path(), &["run", "b.ab"]).status.success());
     std::fs::write(

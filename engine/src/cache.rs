@@ -356,6 +356,12 @@ pub fn volatile_reason(block: &PlannedBlock) -> Option<&'static str> {
     }
 }
 
+/// True for a block that writes files (`write_file`): the blocks reading its outputs see the
+/// files it wrote changed.
+pub fn writes_files(block: &PlannedBlock) -> bool {
+    matches!(&block.work, Work::Builtin { block_type, .. } if block_type == "write_file")
+}
+
 /// The key parts of `block` given its input values and the run's Python environment.
 pub fn key_parts(
     block: &PlannedBlock,

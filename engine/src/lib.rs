@@ -158,8 +158,10 @@ pub struct BlockExplanation {
 
 /// For each block the plan selects (in plan order), whether a run with `options` would take its
 /// result from the cache or run it, and why. Without the cache (`use_cache: false`) every block
-/// runs. A block reading the outputs of a block that will run (one that always runs, or whose
-/// inputs or code changed) *may* run: its inputs are not known before the run. `options.python`
+/// runs. A block reading the outputs of a block that will run because its inputs or code
+/// changed, or that writes a file, *may* run: its inputs are not known before the run. Blocks
+/// that always run because they look at the world (`find_files`, `http_request`) are predicted
+/// to give what they gave last time. `options.python`
 /// is the environment the run would use (part of Python blocks' cache keys).
 pub fn explain(plan: &Plan, options: &RunOptions) -> Vec<BlockExplanation> {
     let python = &options.python;
@@ -229,6 +231,12 @@ pub fn explain(plan: &Plan, options: &RunOptions) -> Vec<BlockExplanation> {
         } else if matches!(&plan.target, Target::Block(id) if *id == block.id) {
             will_run("it is the `--block` target".into())
         } else if let Some(reason) = cache::volatile_reason(block) {
+            // What it gave last time (the files found, the response) is the best guess of what
+            // it gives now, so blocks reading it are predicted from it; not so for a block that
+            // writes a file, which the next blocks' keys see changed (its modification time).
+            if !cache::writes_files(block) {
+                known[i] = latest.as_ref().map(entry_values);
+            }
             will_run(format!("{reason}; it always runs"))
         } else if let (Some(_), None) = (unknown, &latest) {
             will_run("no cached result".into())
