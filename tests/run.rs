@@ -500,19 +500,24 @@ fn assert_all_gone(pids: &[i32]) {
     }
 }
 
+/// `agentblocks run s.ab` in `dir`, started, standard error piped.
+fn spawn_run(dir: &Path, stdout: Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_agentblocks"))
+        .current_dir(dir)
+        .args(["run", "s.ab"])
+        .env_remove("VIRTUAL_ENV")
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn sigterm_and_sighup_cancel_the_run_like_ctrl_c() {
     for signal in [libc::SIGTERM, libc::SIGHUP] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("s.ab"), SLEEPERS).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_agentblocks"))
-            .current_dir(dir.path())
-            .args(["run", "s.ab"])
-            .env_remove("VIRTUAL_ENV")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_run(dir.path(), Stdio::null());
         let pids = sleeper_pids(dir.path());
         // SAFETY: sends a signal to the child we started.
         unsafe { libc::kill(child.id() as i32, signal) };
@@ -531,14 +536,7 @@ fn a_closed_stdout_cancels_the_run_quietly() {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.ab"), SLEEPERS).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agentblocks"))
-        .current_dir(dir.path())
-        .args(["run", "s.ab"])
-        .env_remove("VIRTUAL_ENV")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(dir.path(), Stdio::piped());
     // `| head -1`: read a line, then close the pipe while the blocks sleep (no more lines
     // come for 30 s, so only noticing the closed pipe stops the run).
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());

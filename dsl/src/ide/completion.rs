@@ -165,7 +165,7 @@ pub fn completion_list(analysis: &Analysis, offset: usize) -> Completions {
         return block_id_items(analysis, replace);
     }
     Completions {
-        items: items_at(analysis, offset),
+        items: items_at(analysis, word_start, offset),
         incomplete: false,
     }
 }
@@ -285,18 +285,10 @@ fn is_subsequence(typed: &str, label: &str) -> bool {
     typed.chars().all(|c| label.any(|l| l == c))
 }
 
-/// The completions at `offset`, block ids aside.
-fn items_at(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
+/// The completions of the word `word_start..offset` (a valid range of the text), block ids
+/// aside.
+fn items_at(analysis: &Analysis, word_start: usize, offset: usize) -> Vec<CompletionItem> {
     let text = analysis.text();
-    let offset = offset.min(text.len());
-    if !text.is_char_boundary(offset) {
-        return Vec::new();
-    }
-    let bytes = text.as_bytes();
-    let mut word_start = offset;
-    while word_start > 0 && is_ident_byte(bytes[word_start - 1]) {
-        word_start -= 1;
-    }
     let replace = Span::new(word_start, offset);
     let line_start = text[..word_start].rfind('\n').map_or(0, |i| i + 1);
     let before = &text[line_start..word_start];
