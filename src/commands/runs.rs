@@ -68,7 +68,7 @@ fn show(workspace: &Path, id: Option<i64>, json: bool) -> std::io::Result<Status
             outln!(
                 "{:>5}  {:<12} {:>8}  {}  {}",
                 run.id,
-                run.status,
+                run.status.replace('_', " "),
                 duration,
                 humantime::format_rfc3339_seconds(
                     std::time::UNIX_EPOCH + std::time::Duration::from_millis(run.started_ms)
@@ -97,7 +97,12 @@ fn show(workspace: &Path, id: Option<i64>, json: bool) -> std::io::Result<Status
         )?;
         return Ok(Status::Success);
     }
-    outln!("run {} of `{}`: {}", run.id, run.workflow, run.status)?;
+    outln!(
+        "run {} of `{}`: {}",
+        run.id,
+        run.workflow,
+        run.status.replace('_', " ")
+    )?;
     for block in blocks {
         outln!(
             "  {}: {} ({})",
