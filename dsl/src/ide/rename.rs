@@ -133,7 +133,7 @@ pub fn rename(
         return Err(RenameError(why));
     }
     let is_type = matches!(symbol, Symbol::Type { .. });
-    let edits = references(analysis, &symbol)
+    let mut edits: Vec<TextEdit> = references(analysis, &symbol)
         .into_iter()
         .map(|reference| {
             let written = analysis.slice(reference.span);
@@ -150,7 +150,103 @@ pub fn rename(
             }
         })
         .collect();
+    edits.extend(connection_id_edits(analysis, &symbol, new_name));
     Ok(edits)
+}
+
+/// Connection ids written out that spell the renamed block or port, rewritten as the ids they
+/// spell: an explicit `id` equal to its connection's derived id (`a.x->b.y`), and the entries
+/// of the DSL's `connection_order`. Left alone, they would name connections that no longer
+/// exist, and the connections' order would change.
+fn connection_id_edits(analysis: &Analysis, symbol: &Symbol, new_name: &str) -> Vec<TextEdit> {
+    let Some(document) = analysis.document() else {
+        return Vec::new();
+    };
+    let connections = document.workflow.connections.as_deref().unwrap_or(&[]);
+    // Each affected connection's derived id, before and after.
+    let renamed: std::collections::HashMap<String, String> = connections
+        .iter()
+        .filter_map(|conn| {
+            let mut ends = [
+                conn.source_block.value.as_str(),
+                conn.source_port.value.as_str(),
+                conn.target_block.value.as_str(),
+                conn.target_port.value.as_str(),
+            ];
+            match symbol {
+                Symbol::Block { id } => {
+                    for at in [0, 2] {
+                        if ends[at] == id {
+                            ends[at] = new_name;
+                        }
+                    }
+                }
+                Symbol::Port {
+                    block,
+                    output,
+                    name,
+                } => {
+                    let (b, p) = if *output { (0, 1) } else { (2, 3) };
+                    if ends[b] == block && ends[p] == name {
+                        ends[p] = new_name;
+                    }
+                }
+                _ => return None,
+            }
+            let new = format!("{}.{}->{}.{}", ends[0], ends[1], ends[2], ends[3]);
+            let old = conn.derived_id();
+            (new != old).then_some((old, new))
+        })
+        .collect();
+    if renamed.is_empty() {
+        return Vec::new();
+    }
+    let quoted = |span: Span, new: &str| TextEdit {
+        span,
+        new_text: serde_json::Value::String(new.to_owned()).to_string(),
+    };
+    let mut edits = Vec::new();
+    for conn in connections {
+        let Some(id) = &conn.id else { continue };
+        let written = id.span != conn.span && id.span != Span::default();
+        if let (true, Some(new)) = (written, renamed.get(&id.value)) {
+            if analysis.slice(id.span).starts_with('"') {
+                edits.push(quoted(id.span, new));
+            }
+        }
+    }
+    // `connection_order = ["a.x->b.y", ...]` in the workflow's body.
+    let Some(tree) = analysis.tree() else {
+        return edits;
+    };
+    let mut cursor = tree.root().walk();
+    let workflows: Vec<_> = tree.root().named_children(&mut cursor).collect();
+    for workflow in workflows.into_iter().filter(|n| n.kind() == "workflow") {
+        let Some(body) = workflow.child_by_field_name("body") else {
+            continue;
+        };
+        let mut cursor = body.walk();
+        for field in body.named_children(&mut cursor) {
+            let is_order = field.kind() == "field"
+                && field
+                    .child_by_field_name("key")
+                    .is_some_and(|k| tree.node_text(k) == "connection_order");
+            let Some(list) = field.child_by_field_name("value").filter(|_| is_order) else {
+                continue;
+            };
+            let mut cursor = list.walk();
+            for item in list.named_children(&mut cursor) {
+                let text = tree.node_text(item);
+                let Ok(value) = serde_json::from_str::<String>(text) else {
+                    continue;
+                };
+                if let Some(new) = renamed.get(&value) {
+                    edits.push(quoted(Span::new(item.start_byte(), item.end_byte()), new));
+                }
+            }
+        }
+    }
+    edits
 }
 
 /// Applies non-overlapping edits to a text (a helper for clients and tests).
@@ -266,5 +362,37 @@ mod tests {
         // Renaming to its own name is allowed (a no-op).
         let (analysis, offset) = analysis(&src.replacen("block a", "block a$0", 1));
         assert!(rename(&analysis, offset, "a").is_ok());
+    }
+
+    #[test]
+    fn connection_ids_follow_a_renamed_block_or_port() {
+        let src = "workflow {\n  connection_order = [\"a.x->b.z\", \"a.x->b.y\"]\n\n  block a$0 = python {\n    out x: String\n  }\n\n  block b = python {\n    in y: String <- a.x\n    in z: String <- a.x\n  }\n}\n";
+        let (a, offset) = analysis(src);
+        let text = apply_edits(a.text(), &rename(&a, offset, "src").expect("renames"));
+        assert!(
+            text.contains("connection_order = [\"src.x->b.z\", \"src.x->b.y\"]"),
+            "{text}"
+        );
+        let after = Analysis::new(FileKind::Dsl, &text);
+        assert!(after.diagnostics().is_empty(), "{:?}", after.diagnostics());
+        // The order is kept: `z`'s connection first.
+        let json = crate::convert::convert(FileKind::Dsl, FileKind::Json, &text)
+            .expect("converts")
+            .text;
+        assert!(json.find("src.x->b.z") < json.find("src.x->b.y"), "{json}");
+
+        // A port, and an explicit JSON id that is the derived one.
+        let json = crate::convert::convert(
+            FileKind::Dsl,
+            FileKind::Json,
+            src.replace("$0", "").as_str(),
+        )
+        .expect("converts")
+        .text;
+        let at = json.find("\"x\"").expect("the port's name") + 1;
+        let a = Analysis::new(FileKind::Json, &json);
+        let text = apply_edits(a.text(), &rename(&a, at, "out").expect("renames"));
+        assert!(text.contains("\"id\": \"a.out->b.z\""), "{text}");
+        assert!(!text.contains("a.x->"), "{text}");
     }
 }
