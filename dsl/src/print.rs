@@ -589,6 +589,10 @@ impl Printer<'_> {
                 Some(tail),
             );
             top = true;
+        } else if self.trivia.get("top.format_version").is_some() {
+            // Left out (it is the default), its comments (a licence header) stay at the top,
+            // where they read back as the workflow's.
+            self.comment_lines(0, "top.format_version");
         }
         let entries = at_entries(TOP_KEYS, Vec::new(), &doc.extra);
         self.at_stmts(0, "top", &entries);

@@ -2634,6 +2634,14 @@ fn attach_comments(
             if before.end <= span.start
                 && line_of(before.end.saturating_sub(1).max(before.start)) == line
             {
+                // After the workflow's `}`: the file's trailing comment, printed there.
+                if container.is_empty() && &*before.anchor == "workflow" {
+                    let entry = trivia.entry("eof");
+                    if entry.trailing.is_none() {
+                        entry.trailing = Some(comment_text);
+                        continue;
+                    }
+                }
                 if before.body.is_some() {
                     let end = container_end_anchor(&before.anchor);
                     trivia.entry(&end).leading.push(comment_text);
