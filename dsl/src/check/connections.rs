@@ -17,7 +17,9 @@ pub(super) fn check_connection(index: &Index, conn_idx: usize, out: &mut Vec<Dia
     let source = index.block(&conn.source_block.value);
     let target = index.block(&conn.target_block.value);
     if source.is_none() {
-        let suggestion = d::suggest(&conn.source_block.value, block_ids());
+        // Not the block being fed: a block cannot feed itself.
+        let others = block_ids().filter(|id| *id != conn.target_block.value);
+        let suggestion = d::suggest(&conn.source_block.value, others);
         out.push(d::unknown_source_block(
             &conn.source_block,
             conn.span,
