@@ -358,7 +358,8 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn decode_fenced(&mut self, node: Node) -> String {
+    /// A fenced body's text, and where each of its lines was written (see [`TextMap`]).
+    fn decode_fenced(&mut self, node: Node) -> (String, TextMap) {
         let raw = self.node_text(node);
         let fence_len = raw.bytes().take_while(|&b| b == b'`').count();
         let line_start = self.text[..node.start_byte()]
@@ -370,7 +371,7 @@ impl<'a> Lowerer<'a> {
             .collect();
         let prefix = format!("{line_indent}  ");
         let Some(first_newline) = raw.find('\n') else {
-            return String::new();
+            return (String::new(), TextMap::default());
         };
         let body = &raw[first_newline + 1..];
         let mut lines: Vec<&str> = body.split('\n').collect();
@@ -382,13 +383,15 @@ impl<'a> Lowerer<'a> {
             lines.pop();
         }
         let mut out = Vec::with_capacity(lines.len());
+        let mut runs = Vec::with_capacity(lines.len());
+        let mut decoded = 0;
         let mut offset = node.start_byte() + first_newline + 1;
         for line in lines {
             let line_nocr = line.strip_suffix('\r').unwrap_or(line);
-            if let Some(rest) = line_nocr.strip_prefix(&prefix) {
-                out.push(rest);
+            let content = if let Some(rest) = line_nocr.strip_prefix(&prefix) {
+                rest
             } else if line_nocr.trim().is_empty() {
-                out.push("");
+                ""
             } else {
                 let indent = line_nocr.len() - line_nocr.trim_start().len();
                 self.diagnostics.push(
@@ -403,20 +406,46 @@ impl<'a> Lowerer<'a> {
                     )
                     .with_help("indent the text two spaces more than the line that opens the fence"),
                 );
-                out.push(line_nocr.trim_start());
-            }
+                line_nocr.trim_start()
+            };
+            let written = offset + line_nocr.len() - content.len() - node.start_byte();
+            runs.push((decoded as u32, written as u32));
+            decoded += content.len() + 1;
+            out.push(content);
             offset += line.len() + 1;
         }
-        out.join("\n")
+        (out.join("\n"), TextMap(runs))
     }
 
     /// A string-valued node (plain or fenced).
     fn string_value(&mut self, node: Node) -> Option<Str> {
-        match node.kind() {
-            "string" => Some(Spanned::new(self.decode_string(node), span_of(node))),
-            "fenced_string" => Some(Spanned::new(self.decode_fenced(node), span_of(node))),
-            _ => None,
+        self.text_value(node).map(|text| text.str)
+    }
+
+    /// A string-valued node with where its text was written (for a quoted string, through its
+    /// escapes; for a fenced one, each line past the indentation).
+    fn text_value(&mut self, node: Node) -> Option<MappedStr> {
+        let (value, map) = match node.kind() {
+            "string" => {
+                let value = self.decode_string(node);
+                (value, TextMap::of_quoted(self.node_text(node)))
+            }
+            "fenced_string" => self.decode_fenced(node),
+            _ => return None,
+        };
+        Some(MappedStr {
+            str: Spanned::new(value, span_of(node)),
+            map,
+        })
+    }
+
+    /// [`Self::expect_string`], keeping where the text was written.
+    fn expect_text(&mut self, node: Node, what: &str) -> Option<MappedStr> {
+        let value = self.text_value(node);
+        if value.is_none() {
+            self.expect_string(node, what);
         }
+        value
     }
 
     fn expect_string(&mut self, node: Node, what: &str) -> Option<Str> {
@@ -1577,7 +1606,7 @@ impl<'a> Lowerer<'a> {
         let mut params: Vec<Parameter> = Vec::new();
         let mut placeholders: Vec<Placeholder> = Vec::new();
         let mut placeholder_names: FxHashMap<String, Span> = FxHashMap::default();
-        let mut template_source: Option<(Str, Span)> = None;
+        let mut template_source: Option<(MappedStr, Span)> = None;
         let mut extras: Vec<Member> = Vec::new();
         for item in children(body) {
             match item.kind() {
@@ -1636,11 +1665,11 @@ impl<'a> Lowerer<'a> {
                                 true
                             }
                             "system" => {
-                                *system_prompt = self.expect_string(value, "`system`");
+                                *system_prompt = self.expect_text(value, "`system`");
                                 true
                             }
                             "prompt" => {
-                                *user_prompt_template = self.expect_string(value, "`prompt`");
+                                *user_prompt_template = self.expect_text(value, "`prompt`");
                                 true
                             }
                             "context_analysis" => {
@@ -1782,16 +1811,17 @@ impl<'a> Lowerer<'a> {
                     if !self.first_time(&mut seen, &which_key) {
                         continue;
                     }
-                    let Some(text) = self.string_value(value) else {
+                    let Some(mapped) = self.text_value(value) else {
                         continue;
                     };
+                    let text = mapped.str.clone();
                     let ok = match (&mut kind, which_text) {
                         (BlockKind::Code { source_code, .. }, "code") => {
                             *source_code = Some(text);
                             true
                         }
                         (BlockKind::Hybrid { .. }, "template") => {
-                            template_source = Some((text, span_of(item)));
+                            template_source = Some((mapped, span_of(item)));
                             true
                         }
                         (BlockKind::Hybrid { preview_code, .. }, "preview") => {
