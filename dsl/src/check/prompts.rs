@@ -142,4 +142,36 @@ mod tests {
         let names: Vec<_> = unused.iter().map(|d| b.at(d.span())).collect();
         assert_eq!(names, vec!["function_name", "extra"]);
     }
+
+    /// Where `unknown-prompt-name` points in `text`.
+    fn unknown_at(kind: crate::convert::FileKind, text: &str) -> Vec<&str> {
+        crate::convert::analyze(kind, text)
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "unknown-prompt-name")
+            .map(|d| &text[d.span().start..d.span().end])
+            .collect()
+    }
+
+    #[test]
+    fn prompt_names_are_found_through_escapes_fences_and_at_keys() {
+        use crate::convert::FileKind;
+        let dsl = r#"workflow "w" {
+  block ask = ai "Ask" {
+    @system_prompt = "say \"hi\"\n{who}"
+    prompt = ```
+      line one
+
+      then {what}
+      ```
+    out text: String
+  }
+}
+"#;
+        assert_eq!(unknown_at(FileKind::Dsl, dsl), vec!["who", "what"]);
+        let json = crate::convert::convert(FileKind::Dsl, FileKind::Json, dsl)
+            .unwrap()
+            .text;
+        assert_eq!(unknown_at(FileKind::Json, &json), vec!["who", "what"]);
+    }
 }

@@ -88,22 +88,30 @@ pub fn read_document(text: &str) -> (Option<Document>, Vec<Diagnostic>) {
 /// re-scanning each literal's escapes.
 fn fill_text_maps(doc: &mut Document, text: &str) {
     for block in doc.workflow.blocks.iter_mut().flatten() {
-        let strings: Vec<&mut MappedStr> = match &mut block.kind {
-            BlockKind::Hybrid {
-                template: Some(template),
-                ..
-            } => vec![&mut template.source],
-            BlockKind::Ai {
-                system_prompt,
-                user_prompt_template,
-                ..
-            } => system_prompt
-                .iter_mut()
-                .chain(user_prompt_template.iter_mut())
-                .collect(),
-            _ => continue,
-        };
-        for string in strings {
+        fill_block_text_maps(block, text);
+    }
+}
+
+/// Fills the unknown maps of `block`'s template source and prompts from the quoted literals
+/// their spans cover in `text` (the DSL lowering calls it for values written with `@key`).
+pub(crate) fn fill_block_text_maps(block: &mut Block, text: &str) {
+    let strings: Vec<&mut MappedStr> = match &mut block.kind {
+        BlockKind::Hybrid {
+            template: Some(template),
+            ..
+        } => vec![&mut template.source],
+        BlockKind::Ai {
+            system_prompt,
+            user_prompt_template,
+            ..
+        } => system_prompt
+            .iter_mut()
+            .chain(user_prompt_template.iter_mut())
+            .collect(),
+        _ => return,
+    };
+    for string in strings {
+        if string.map.0.is_empty() {
             if let Some(literal) = text.get(string.span.start..string.span.end) {
                 string.map = TextMap::of_quoted(literal);
             }

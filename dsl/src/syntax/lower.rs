@@ -1578,6 +1578,18 @@ impl<'a> Lowerer<'a> {
         index: usize,
         pending: &mut PendingConnections,
     ) -> Option<Block> {
+        let mut block = self.lower_block_fields(node, index, pending)?;
+        // A template or prompt written with `@key` came through the JSON reader, without a map.
+        crate::json::read::fill_block_text_maps(&mut block, self.text);
+        Some(block)
+    }
+
+    fn lower_block_fields(
+        &mut self,
+        node: Node,
+        index: usize,
+        pending: &mut PendingConnections,
+    ) -> Option<Block> {
         scan_doc_runs(node, &mut self.doc_runs);
         let id = self.name(field(node, "id")?);
         let kind_node = field(node, "kind")?;
