@@ -419,7 +419,12 @@ impl<'a> Lowerer<'a> {
 
     /// A string-valued node (plain or fenced).
     fn string_value(&mut self, node: Node) -> Option<Str> {
-        self.text_value(node).map(|text| text.str)
+        let value = match node.kind() {
+            "string" => self.decode_string(node),
+            "fenced_string" => self.decode_fenced(node).0,
+            _ => return None,
+        };
+        Some(Spanned::new(value, span_of(node)))
     }
 
     /// A string-valued node with where its text was written (for a quoted string, through its
@@ -1826,10 +1831,9 @@ impl<'a> Lowerer<'a> {
                     let Some(mapped) = self.text_value(value) else {
                         continue;
                     };
-                    let text = mapped.str.clone();
                     let ok = match (&mut kind, which_text) {
                         (BlockKind::Code { source_code, .. }, "code") => {
-                            *source_code = Some(text);
+                            *source_code = Some(mapped.str);
                             true
                         }
                         (BlockKind::Hybrid { .. }, "template") => {
@@ -1837,7 +1841,7 @@ impl<'a> Lowerer<'a> {
                             true
                         }
                         (BlockKind::Hybrid { preview_code, .. }, "preview") => {
-                            *preview_code = Some(text);
+                            *preview_code = Some(mapped.str);
                             true
                         }
                         _ => false,
