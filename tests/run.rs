@@ -979,7 +979,8 @@ fn errors_in_json_workflows_point_at_the_code_string() {
 }
 
 /// Run settings the engine would otherwise ignore (a timeout that is not a positive number of
-/// seconds, `max_concurrent_blocks = 0`) refuse the run, each named with its line.
+/// seconds, `max_concurrent_blocks = 0`) are `invalid-setting` errors: they refuse the run,
+/// each shown where it was written.
 #[test]
 fn unusable_run_settings_refuse_the_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -1003,10 +1004,11 @@ fn unusable_run_settings_refuse_the_run() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     for expected in [
-        "c.ab:3: config `max_concurrent_blocks` is `0`: it must be a whole number, 1 or more",
-        "c.ab:4: config `timeout` is `-5`: a timeout is a positive number of seconds",
-        "c.ab:5: config `@block_timeout` is `\"soon\"`",
-        "c.ab:8: block `py`: `@timeout` is `\"5m\"`",
+        "`max_concurrent_blocks` must be a whole number, 1 or more, not `0`\n  ┌─ c.ab:3:",
+        "`timeout` must be above 0s, not `-5s`\n  ┌─ c.ab:4:",
+        "`block_timeout` must be a positive number of seconds, not `\"soon\"`\n  ┌─ c.ab:5:",
+        "`timeout` must be a positive number of seconds, not `\"5m\"`\n  ┌─ c.ab:8:",
+        "`c.ab` cannot run",
     ] {
         assert!(stderr.contains(expected), "{expected}\n{stderr}");
     }

@@ -140,8 +140,8 @@ fn workflow(n: usize) -> Document {
 
         let kind = BlockKind::Ai {
             model_config: None,
-            system_prompt: Some(g.s("Summarise.")),
-            user_prompt_template: Some(g.s("Rows: {rows}, limit {limit}")),
+            system_prompt: Some(g.s("Summarise.").into()),
+            user_prompt_template: Some(g.s("Rows: {rows}, limit {limit}").into()),
             context_analysis: None,
             output_format: Some(g.s("Text")),
             fallback_behavior: None,

@@ -64,6 +64,126 @@ impl<T> Spanned<T> {
 /// A string with its span.
 pub type Str = Spanned<String>;
 
+/// Where the bytes of a decoded string were written: `(decoded offset, source offset)` pairs,
+/// by decoded offset, each starting a run where both advance together; source offsets are
+/// relative to the literal's span start, so moving the string (`syntax/shift.rs`) leaves the
+/// map as is. Empty when unknown (a string built in memory, or read through `@key`).
+///
+/// A quoted string has a run after each escape; a fenced body one per line (the decoded text
+/// is the lines with the common indentation removed).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TextMap(pub Vec<(u32, u32)>);
+
+impl TextMap {
+    /// The map of a quoted literal (`literal` is its whole text, quotes included), re-scanned
+    /// for JSON escapes (the DSL's quoted strings have the same); empty when it is not one.
+    pub fn of_quoted(literal: &str) -> TextMap {
+        let Some(inner) = literal
+            .strip_prefix('"')
+            .and_then(|rest| rest.strip_suffix('"'))
+        else {
+            return TextMap::default();
+        };
+        let mut runs = vec![(0, 1)];
+        let bytes = inner.as_bytes();
+        let (mut decoded, mut at) = (0usize, 0usize);
+        while at < bytes.len() {
+            if bytes[at] != b'\\' {
+                at += 1;
+                decoded += 1;
+                continue;
+            }
+            let (written, len) = match bytes.get(at + 1) {
+                Some(b'u') => {
+                    let unit = |from: usize| {
+                        inner
+                            .get(from..from + 4)
+                            .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    };
+                    let low = inner.get(at + 6..at + 8) == Some("\\u");
+                    match unit(at + 2) {
+                        Some(0xD800..=0xDBFF) => match unit(at + 8) {
+                            Some(0xDC00..=0xDFFF) if low => (12, 4),
+                            _ => return TextMap::default(),
+                        },
+                        Some(code) => match char::from_u32(code) {
+                            Some(c) => (6, c.len_utf8()),
+                            None => return TextMap::default(),
+                        },
+                        None => return TextMap::default(),
+                    }
+                }
+                Some(_) => (2, 1),
+                None => return TextMap::default(),
+            };
+            at += written;
+            decoded += len;
+            runs.push((decoded as u32, (at + 1) as u32));
+        }
+        TextMap(runs)
+    }
+
+    /// The source offset (relative to the span start) of decoded offset `at`.
+    fn source(&self, at: usize) -> Option<usize> {
+        let i = self
+            .0
+            .partition_point(|(d, _)| *d as usize <= at)
+            .checked_sub(1)?;
+        let (d, s) = self.0[i];
+        Some(s as usize + (at - d as usize))
+    }
+}
+
+/// A string whose decoded text can map back to where it was written: a template's source and
+/// an AI block's prompts, whose checks point inside them. Reads as the [`Str`] it holds.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct MappedStr {
+    /// The string.
+    pub str: Str,
+    /// Where its bytes were written.
+    pub map: TextMap,
+}
+
+impl MappedStr {
+    /// The span of the decoded bytes `start..end`, when it is known: through the map, or, for
+    /// a quoted string without escapes (its span two bytes longer than its text), directly.
+    pub fn span_of(&self, start: usize, end: usize) -> Option<Span> {
+        let base = self.str.span.start;
+        if end <= start || end > self.str.value.len() {
+            return None;
+        }
+        if !self.map.0.is_empty() {
+            let from = base + self.map.source(start)?;
+            let to = base + self.map.source(end - 1)? + 1;
+            return (to <= self.str.span.end && from < to).then(|| Span::new(from, to));
+        }
+        let written = self.str.span.end.saturating_sub(base);
+        (written == self.str.value.len() + 2).then(|| Span::new(base + 1 + start, base + 1 + end))
+    }
+}
+
+impl From<Str> for MappedStr {
+    fn from(str: Str) -> MappedStr {
+        MappedStr {
+            str,
+            map: TextMap::default(),
+        }
+    }
+}
+
+impl std::ops::Deref for MappedStr {
+    type Target = Str;
+    fn deref(&self) -> &Str {
+        &self.str
+    }
+}
+
+impl std::ops::DerefMut for MappedStr {
+    fn deref_mut(&mut self) -> &mut Str {
+        &mut self.str
+    }
+}
+
 /// A JSON number with its span (integers and floats stay distinct).
 pub type Num = Spanned<Number>;
 
@@ -234,9 +354,9 @@ pub enum BlockKind {
         /// `model_config`.
         model_config: Option<ModelConfig>,
         /// `system_prompt`.
-        system_prompt: Option<Str>,
+        system_prompt: Option<MappedStr>,
         /// `user_prompt_template`.
-        user_prompt_template: Option<Str>,
+        user_prompt_template: Option<MappedStr>,
         /// `context_analysis`, kept as is.
         context_analysis: Option<Spanned<Json>>,
         /// `output_format`: `"Text"` or `"Json"` (verbatim).
@@ -316,7 +436,7 @@ pub struct Template {
     /// Where it was written.
     pub span: Span,
     /// `source`: the code with `{{name}}` placeholders.
-    pub source: Str,
+    pub source: MappedStr,
     /// `placeholders`, in the file's order.
     pub placeholders: Vec<Placeholder>,
 }

@@ -666,7 +666,7 @@ fn hybrid_blocks() {
             base_language: s("python"),
             template: Some(Template {
                 span: Span::default(),
-                source: s("def {{func_name}}():\n    {{body}}"),
+                source: s("def {{func_name}}():\n    {{body}}").into(),
                 placeholders: vec![
                     placeholder("func_name", PlaceholderKind::Simple(s("func_name"))),
                     placeholder("limit", PlaceholderKind::Expression(s("in"))),
@@ -702,7 +702,7 @@ fn hybrid_blocks() {
             base_language: s("typescript"),
             template: Some(Template {
                 span: Span::default(),
-                source: s(""),
+                source: s("").into(),
                 placeholders: vec![],
             }),
             parameters: Some(vec![]),
@@ -776,10 +776,10 @@ fn ai_blocks() {
                 timeout: Some(n(json!(60))),
                 extra: vec![extra("top_p", json!(0.9))],
             }),
-            system_prompt: Some(s("You are a C++ code generator.")),
-            user_prompt_template: Some(s(
-                "Write a function named {function_name}.\nContext: {code_context}",
-            )),
+            system_prompt: Some(s("You are a C++ code generator.").into()),
+            user_prompt_template: Some(
+                s("Write a function named {function_name}.\nContext: {code_context}").into(),
+            ),
             context_analysis: Some(j(json!({"depth": 2}))),
             output_format: Some(s("Text")),
             fallback_behavior: Some(j(json!({"retry": true}))),
@@ -826,8 +826,8 @@ fn ai_blocks() {
                 timeout: Some(n(json!(1.5))),
                 extra: vec![],
             }),
-            system_prompt: Some(s("multi\nline")),
-            user_prompt_template: Some(s("")),
+            system_prompt: Some(s("multi\nline").into()),
+            user_prompt_template: Some(s("").into()),
             context_analysis: None,
             output_format: Some(s("Yaml")),
             fallback_behavior: None,

@@ -219,8 +219,8 @@ fn block_kind() -> impl Strategy<Value = BlockKind> {
                         timeout: None,
                         extra: Vec::new(),
                     }),
-                    system_prompt: system.map(s),
-                    user_prompt_template: prompt.map(s),
+                    system_prompt: system.map(|t| s(t).into()),
+                    user_prompt_template: prompt.map(|t| s(t).into()),
                     context_analysis: context.map(sp),
                     output_format: format.map(s),
                     fallback_behavior: fallback.map(sp),
@@ -240,7 +240,7 @@ fn block_kind() -> impl Strategy<Value = BlockKind> {
                     base_language: s("python"),
                     template: source.map(|source| Template {
                         span: Span::default(),
-                        source: s(source),
+                        source: s(source).into(),
                         placeholders: {
                             let mut seen = std::collections::HashSet::new();
                             placeholders

@@ -14,7 +14,9 @@
 //! - a block's `timeout: seconds` (`@timeout = 5` inside the block): that block's timeout.
 //!
 //! A setting the engine cannot use (a timeout that is not a positive number of seconds,
-//! `max_concurrent_blocks = 0`, ...) refuses the run rather than being ignored.
+//! `max_concurrent_blocks = 0`, ...) is the checker's `invalid-setting` error, so it refuses the
+//! run rather than being ignored; the settings are read through the same rules
+//! (`dsl::check::settings`).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -23,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use agentblocks_dsl::catalog;
-use agentblocks_dsl::check::{self, Index};
+use agentblocks_dsl::check::{self, settings, Index};
 use agentblocks_dsl::line_index::LineIndex;
 use agentblocks_dsl::model::{Block, BlockKind, Document, ErrorAction, Extra, Json, Span};
 use agentblocks_dsl::types::{parse_type, value_fits, Type};
@@ -462,21 +464,6 @@ pub fn plan(
         }
     };
 
-    let problems = invalid_settings(doc);
-    if !problems.is_empty() {
-        let file = options.workflow_path.display();
-        let lines: Vec<String> = problems
-            .iter()
-            .map(|(span, problem)| match &lines {
-                Some(_) => format!("{file}:{}: {problem}", line_col(span.start).0),
-                None => format!("{file}: {problem}"),
-            })
-            .collect();
-        return Err(PlanError::Usage(format!(
-            "the run settings cannot be used:\n  {}",
-            lines.join("\n  ")
-        )));
-    }
     let mut warnings = Vec::new();
     let settings = settings(doc, options, &mut warnings);
     let config_extra: &[Extra] = workflow.execution_config.as_ref().map_or(&[], |c| &c.extra);
@@ -804,13 +791,11 @@ fn settings(doc: &Document, options: &PlanOptions, warnings: &mut Vec<String>) -
     };
     let max_concurrent = config
         .and_then(|c| c.max_concurrent_blocks.as_ref())
-        .and_then(|n| n.value.as_u64())
-        .map(|n| n.clamp(1, 1024) as usize)
-        .unwrap_or(4);
+        .and_then(|n| count(n, 1024))
+        .map_or(4, |n| n as usize);
     let run_timeout = config
         .and_then(|c| c.timeout.as_ref())
-        .and_then(|n| n.value.as_f64())
-        .and_then(seconds);
+        .and_then(|n| seconds(&Json::Number(n.value.clone())));
     let backoff = match config
         .and_then(|c| c.retry_policy.as_ref())
         .and_then(|r| r.backoff.as_ref())
@@ -821,8 +806,7 @@ fn settings(doc: &Document, options: &PlanOptions, warnings: &mut Vec<String>) -
         _ => Backoff::Exponential,
     };
     let rollback = config
-        .map(|c| &c.extra)
-        .and_then(|extra| extra.iter().find(|e| e.key.value == "rollback"))
+        .and_then(|c| settings::extra(&c.extra, "rollback"))
         .and_then(|e| e.value.value.as_bool())
         .unwrap_or(false);
     Settings {
@@ -839,116 +823,18 @@ fn settings(doc: &Document, options: &PlanOptions, warnings: &mut Vec<String>) -
     }
 }
 
-/// Run settings the engine knows but could not use, where they were written: a timeout that
-/// is not a positive number of seconds (config `timeout`, `@block_timeout`, a block's
-/// `@timeout`), `max_concurrent_blocks`, `max_attempts` or `retry(N)` under 1, `@rollback`
-/// that is not a boolean. (Values of the wrong JSON kind for a known format key are already
-/// checker errors; these are values of the right kind, and the engine's own `@` settings.)
-fn invalid_settings(doc: &Document) -> Vec<(Span, String)> {
-    let mut problems = Vec::new();
-    let shown = |value: &Json| value.to_string();
-    let mut timeout = |what: String, value: &Json, span: Span, example: &str| {
-        if !value.as_f64().is_some_and(|n| n.is_finite() && n > 0.0) {
-            problems.push((
-                span,
-                format!(
-                    "{what} is `{}`: a timeout is a positive number of seconds ({example})",
-                    shown(value)
-                ),
-            ));
-        }
-    };
-    let config = doc.workflow.execution_config.as_ref();
-    if let Some(n) = config.and_then(|c| c.timeout.as_ref()) {
-        timeout(
-            "config `timeout`".into(),
-            &Json::Number(n.value.clone()),
-            n.span,
-            "`timeout = 300s`",
-        );
-    }
-    let extra = config.map_or(&[][..], |c| &c.extra);
-    if let Some(e) = extra.iter().find(|e| e.key.value == "block_timeout") {
-        timeout(
-            "config `@block_timeout`".into(),
-            &e.value.value,
-            e.value.span,
-            "`@block_timeout = 30`",
-        );
-    }
-    for block in doc.workflow.blocks.iter().flatten() {
-        if let Some(e) = block.extra.iter().find(|e| e.key.value == "timeout") {
-            timeout(
-                format!("block `{}`: `@timeout`", block.id.value),
-                &e.value.value,
-                e.value.span,
-                "`@timeout = 30`",
-            );
-        }
-    }
-    let at_least_one = |what: &str, n: &agentblocks_dsl::model::Num| {
-        n.value.as_u64().is_none_or(|n| n < 1).then(|| {
-            (
-                n.span,
-                format!(
-                    "{what} is `{}`: it must be a whole number, 1 or more",
-                    n.value
-                ),
-            )
-        })
-    };
-    if let Some(n) = config.and_then(|c| c.max_concurrent_blocks.as_ref()) {
-        problems.extend(at_least_one("config `max_concurrent_blocks`", n));
-    }
-    if let Some(n) = config
-        .and_then(|c| c.retry_policy.as_ref())
-        .and_then(|r| r.max_attempts.as_ref())
-    {
-        problems.extend(at_least_one("config `retry_policy.max_attempts`", n));
-    }
-    if let Some(ErrorAction::Retry(n)) = doc
-        .workflow
-        .error_handling
-        .as_ref()
-        .and_then(|e| e.on_block_error.as_ref())
-    {
-        problems.extend(at_least_one("`on_block_error = retry(N)`: N", n));
-    }
-    for block in doc.workflow.blocks.iter().flatten() {
-        if let BlockKind::Code {
-            error_handling: Some(ErrorAction::Retry(n)),
-            ..
-        } = &block.kind
-        {
-            let what = format!("block `{}`: `error_handling = retry(N)`: N", block.id.value);
-            problems.extend(at_least_one(&what, n));
-        }
-    }
-    if let Some(e) = extra.iter().find(|e| e.key.value == "rollback") {
-        if !e.value.value.is_boolean() {
-            problems.push((
-                e.value.span,
-                format!(
-                    "config `@rollback` is `{}`: it is `true` or `false`",
-                    shown(&e.value.value)
-                ),
-            ));
-        }
-    }
-    problems.sort_by_key(|(span, _)| span.start);
-    problems
-}
-
-fn seconds(value: f64) -> Option<Duration> {
-    (value.is_finite() && value > 0.0).then(|| Duration::from_secs_f64(value.min(1e9)))
+/// A timeout as the checker's rule reads it (`check::settings::seconds`).
+fn seconds(value: &Json) -> Option<Duration> {
+    settings::seconds(value).map(|n| Duration::from_secs_f64(n.min(1e9)))
 }
 
 fn extra_seconds(extra: &[Extra], key: &str) -> Option<Duration> {
-    extra
-        .iter()
-        .find(|e| e.key.value == key)
-        .and_then(|e| e.value.value.as_f64())
-        .and_then(seconds)
+    settings::extra(extra, key).and_then(|e| seconds(&e.value.value))
+}
+
+/// A count (`max_concurrent_blocks`, attempts) as the checker's rule reads it, bounded.
+fn count(n: &agentblocks_dsl::model::Num, max: u64) -> Option<u64> {
+    settings::count(&n.value).map(|n| n.min(max))
 }
 
 /// The retry policy's attempts, and the workflow's error action with its attempts.
@@ -959,9 +845,8 @@ fn retry_and_action(doc: &Document) -> (u32, (ErrorPolicy, u32)) {
         .as_ref()
         .and_then(|c| c.retry_policy.as_ref())
         .and_then(|r| r.max_attempts.as_ref())
-        .and_then(|n| n.value.as_u64())
-        .map(|n| n.clamp(1, 100) as u32)
-        .unwrap_or(1);
+        .and_then(|n| count(n, 100))
+        .map_or(1, |n| n as u32);
     let action = doc
         .workflow
         .error_handling
@@ -977,13 +862,7 @@ fn action_of(action: &ErrorAction) -> (ErrorPolicy, u32) {
     match action {
         ErrorAction::Stop(_) => (ErrorPolicy::Stop, 1),
         ErrorAction::Continue(_) => (ErrorPolicy::Continue, 1),
-        ErrorAction::Retry(n) => (
-            ErrorPolicy::Stop,
-            n.value
-                .as_u64()
-                .map(|n| n.clamp(1, 100) as u32)
-                .unwrap_or(1),
-        ),
+        ErrorAction::Retry(n) => (ErrorPolicy::Stop, count(n, 100).map_or(1, |n| n as u32)),
     }
 }
 

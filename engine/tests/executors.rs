@@ -1074,7 +1074,7 @@ mod templates {
     fn template(source: &str, placeholders: Vec<Placeholder>) -> Template {
         Template {
             span: Span::default(),
-            source: text(source),
+            source: text(source).into(),
             placeholders,
         }
     }

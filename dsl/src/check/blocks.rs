@@ -72,6 +72,9 @@ pub(super) fn check(block: &Block, out: &mut Vec<Diagnostic>) {
         out.push(d::invalid_name("block", &block.id));
     }
     check_extras(&block.extra, COMMON_KEYS, out);
+    for problem in super::settings::block_problems(block) {
+        out.push(d::invalid_setting(&problem));
+    }
     match &block.kind {
         BlockKind::Visual {
             block_type,

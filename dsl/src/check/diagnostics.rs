@@ -769,6 +769,17 @@ pub fn ill_typed_field(key: &Str, value_span: Span, expected: &str, found: &str)
     .with_label(key.span, "")
 }
 
+/// `invalid-setting`: a run setting the engine refuses (a timeout that is not a positive
+/// number of seconds, a count under 1, a `rollback` that is not a boolean).
+pub fn invalid_setting(problem: &super::settings::SettingProblem) -> Diagnostic {
+    let d = Diagnostic::error("invalid-setting", problem.message.clone(), problem.span)
+        .with_help(problem.help);
+    match problem.key {
+        Some(key) => d.with_label(key, ""),
+        None => d,
+    }
+}
+
 /// `unknown-enum-value`: a spelling that is not one of a field's values (`mode`,
 /// `logging_level`, `backoff`, `output_format`).
 pub fn unknown_enum_value(

@@ -15,8 +15,11 @@ fn ai(
 ) -> Block {
     let kind = BlockKind::Ai {
         model_config: None,
-        system_prompt: Some(b.q("You are a C++ code generator. Answer with code only.")),
-        user_prompt_template: Some(b.q(prompt)),
+        system_prompt: Some(
+            b.q("You are a C++ code generator. Answer with code only.")
+                .into(),
+        ),
+        user_prompt_template: Some(b.q(prompt).into()),
         context_analysis: None,
         output_format: Some(b.s("Text")),
         fallback_behavior: None,
@@ -202,7 +205,7 @@ fn templates_checks_clean() {
         base_language: b.s("python"),
         template: Some(Template {
             span: source.span,
-            source,
+            source: source.into(),
             placeholders,
         }),
         parameters: Some(params),
@@ -262,7 +265,7 @@ fn odd_models_do_not_panic() {
             base_language: Str::default(),
             template: Some(Template {
                 span: Span::default(),
-                source: Str::new("{{".into(), Span::new(5, 2)),
+                source: Str::new("{{".into(), Span::new(5, 2)).into(),
                 placeholders: vec![],
             }),
             parameters: Some(vec![]),

@@ -11,7 +11,8 @@
 //! - `connections`: both ends of each connection, its type, inputs fed twice or not at all,
 //!   unused outputs;
 //! - `graph`: cycles;
-//! - `prompts` and `templates`: AI prompts and hybrid templates.
+//! - `prompts` and `templates`: AI prompts and hybrid templates;
+//! - `settings`: run settings the engine refuses (shared with the engine's planner).
 //!
 //! Architecture invariant: the per-block checks ([`check_block`]) read only that block and the
 //! [`Index`]; the per-connection checks only that connection and the index. Only the index and
@@ -40,6 +41,7 @@ pub mod diagnostics;
 mod graph;
 mod ports;
 mod prompts;
+pub mod settings;
 mod templates;
 mod workflow;
 

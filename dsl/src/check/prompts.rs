@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::diagnostics as d;
 use super::Scope;
 use crate::diagnostic::{Diagnostic, TextEdit};
-use crate::model::{Block, BlockKind, Span, Str};
+use crate::model::{Block, BlockKind, MappedStr, Span};
 use crate::types::is_identifier;
 
 /// The `{name}` references of a prompt: `(name, byte offset of the name in the text)`. Text
@@ -35,15 +35,12 @@ pub fn prompt_references(text: &str) -> Vec<(&str, usize)> {
     found
 }
 
-/// The span of `len` bytes at byte `offset` of the string `prompt`, when the string is written
-/// plainly enough to map offsets (a quoted string without escapes); else the whole string.
-fn span_in(prompt: &Str, offset: usize, len: usize) -> (Span, bool) {
-    let written = prompt.span.end.saturating_sub(prompt.span.start);
-    if written == prompt.value.len() + 2 {
-        let start = prompt.span.start + 1 + offset;
-        (Span::new(start, start + len), true)
-    } else {
-        (prompt.span, false)
+/// Where the name at `offset` of a prompt was written, and whether that is exact (else the
+/// whole prompt: a string read through `@key`, whose map is unknown).
+fn span_in(prompt: &MappedStr, offset: usize, len: usize) -> (Span, bool) {
+    match prompt.span_of(offset, offset + len) {
+        Some(span) => (span, true),
+        None => (prompt.span, false),
     }
 }
 
@@ -109,7 +106,7 @@ mod tests {
         let kind = BlockKind::Ai {
             model_config: None,
             system_prompt: None,
-            user_prompt_template: Some(prompt),
+            user_prompt_template: Some(prompt.into()),
             context_analysis: None,
             output_format: None,
             fallback_behavior: None,
@@ -144,5 +141,37 @@ mod tests {
         let unused = with_code(&doc, "unused-prompt-input");
         let names: Vec<_> = unused.iter().map(|d| b.at(d.span())).collect();
         assert_eq!(names, vec!["function_name", "extra"]);
+    }
+
+    /// Where `unknown-prompt-name` points in `text`.
+    fn unknown_at(kind: crate::convert::FileKind, text: &str) -> Vec<&str> {
+        crate::convert::analyze(kind, text)
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "unknown-prompt-name")
+            .map(|d| &text[d.span().start..d.span().end])
+            .collect()
+    }
+
+    #[test]
+    fn prompt_names_are_found_through_escapes_fences_and_at_keys() {
+        use crate::convert::FileKind;
+        let dsl = r#"workflow "w" {
+  block ask = ai "Ask" {
+    @system_prompt = "say \"hi\"\n{who}"
+    prompt = ```
+      line one
+
+      then {what}
+      ```
+    out text: String
+  }
+}
+"#;
+        assert_eq!(unknown_at(FileKind::Dsl, dsl), vec!["who", "what"]);
+        let json = crate::convert::convert(FileKind::Dsl, FileKind::Json, dsl)
+            .unwrap()
+            .text;
+        assert_eq!(unknown_at(FileKind::Json, &json), vec!["who", "what"]);
     }
 }

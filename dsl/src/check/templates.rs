@@ -30,6 +30,13 @@ pub fn template_references(text: &str) -> Vec<(&str, usize)> {
 }
 
 /// The template checks of a hybrid block.
+/// The end of the `{{ name }}` reference that starts at `start` of `text` (after its `}}`).
+fn template_reference_end(text: &str, start: usize) -> usize {
+    text[start + 2..]
+        .find("}}")
+        .map_or(text.len(), |len| start + 2 + len + 2)
+}
+
 pub(super) fn check(index: Scope, block: &Block, out: &mut Vec<Diagnostic>) {
     let BlockKind::Hybrid {
         template,
@@ -111,13 +118,8 @@ pub(super) fn check(index: Scope, block: &Block, out: &mut Vec<Diagnostic>) {
     for (name, offset) in template_references(&source.value) {
         written.insert(name);
         if !placeholders.contains_key(name) {
-            let plain = source.span.end.saturating_sub(source.span.start) == source.value.len() + 2;
-            let span = if plain {
-                let start = source.span.start + 1 + offset;
-                Span::new(start, start + name.len() + 4)
-            } else {
-                source.span
-            };
+            let end = template_reference_end(&source.value, offset);
+            let span = source.span_of(offset, end).unwrap_or(source.span);
             out.push(d::unknown_placeholder(name, span));
         }
     }
@@ -179,7 +181,7 @@ mod tests {
         let source = b.q("def {{func_name}}(): {{body}} {{missing}}");
         let template = Template {
             span: source.span,
-            source,
+            source: source.into(),
             placeholders,
         };
         let kind = BlockKind::Hybrid {
@@ -211,6 +213,32 @@ mod tests {
         assert_eq!(unknown.len(), 1);
         assert_eq!(b.at(unknown[0].span()), "{{missing}}");
         assert_eq!(with_code(&doc, "unused-placeholder").len(), 1);
+    }
+
+    /// The text at the `unknown-placeholder` of `text` (of file kind `kind`).
+    fn unknown_at(kind: crate::convert::FileKind, text: &str) -> &str {
+        let found = crate::convert::analyze(kind, text).diagnostics;
+        let d = found
+            .iter()
+            .find(|d| d.code == "unknown-placeholder")
+            .unwrap_or_else(|| panic!("{found:?}"));
+        &text[d.span().start..d.span().end]
+    }
+
+    #[test]
+    fn references_are_found_in_fenced_crlf_and_escaped_sources() {
+        use crate::convert::FileKind;
+        let dsl = "workflow \"w\" {\r\n  block make = template python \"Make\" {\r\n    \
+                   template ```\r\n      a\r\n   \r\n        b {{ x }}\r\n      ```\r\n    \
+                   out r: Integer\r\n  }\r\n}\r\n";
+        assert_eq!(unknown_at(FileKind::Dsl, dsl), "{{ x }}");
+        let quoted = "workflow \"w\" {\n  block make = template python \"Make\" {\n    \
+                      template \"\\ud83d\\ude00\\n\\u00e9 {{x}}\"\n    out r: Integer\n  }\n}\n";
+        assert_eq!(unknown_at(FileKind::Dsl, quoted), "{{x}}");
+        let json = r#"{"format_version": "1.0", "workflow": {"name": "w", "blocks": {"make": {
+            "type": "hybrid", "base_language": "python", "name": "Make",
+            "template": {"source": "\ud83d\ude00\t\"q\" {{x}}", "placeholders": {}}}}}}"#;
+        assert_eq!(unknown_at(FileKind::Json, json), "{{x}}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Workflow-level checks: named types, variables, the execution config's enumerations, known
-//! keys kept as `Extra` because their value did not fit, and duplicate ids.
+//! Workflow-level checks: named types, variables, the execution config's enumerations and run
+//! settings, known keys kept as `Extra` because their value did not fit, and duplicate ids.
 
 use std::rc::Rc;
 
@@ -214,6 +214,9 @@ pub(super) fn check(doc: &Document, index: &Index, out: &mut Vec<Diagnostic>) {
     }
     if let Some(handling) = &workflow.error_handling {
         check_extras(&handling.extra, ERROR_HANDLING_KEYS, out);
+    }
+    for problem in super::settings::workflow_problems(workflow) {
+        out.push(d::invalid_setting(&problem));
     }
     if let Some(canvas) = &workflow.canvas_state {
         check_extras(&canvas.extra, CANVAS_KEYS, out);

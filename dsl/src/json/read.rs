@@ -17,6 +17,7 @@
 //! without its `type` or discriminating key, `inputs`/`outputs`/`connections` that are not
 //! arrays, a port or connection without its identity keys, and duplicate keys.
 
+use crate::model::{MappedStr, TextMap};
 use std::collections::HashMap;
 
 use super::node::{JsonKind, JsonNode, Member};
@@ -76,8 +77,46 @@ pub fn read_document(text: &str) -> (Option<Document>, Vec<Diagnostic>) {
     };
     let mut diags = Vec::new();
     check_duplicate_keys(&node, &mut diags);
-    let doc = read_document_node(&node, &mut diags);
+    let mut doc = read_document_node(&node, &mut diags);
+    if let Some(doc) = &mut doc {
+        fill_text_maps(doc, text);
+    }
     (doc, diags)
+}
+
+/// Maps the strings whose checks point inside them (templates, prompts) back to `text`, by
+/// re-scanning each literal's escapes.
+fn fill_text_maps(doc: &mut Document, text: &str) {
+    for block in doc.workflow.blocks.iter_mut().flatten() {
+        fill_block_text_maps(block, text);
+    }
+}
+
+/// Fills the unknown maps of `block`'s template source and prompts from the quoted literals
+/// their spans cover in `text` (the DSL lowering calls it for values written with `@key`).
+pub(crate) fn fill_block_text_maps(block: &mut Block, text: &str) {
+    let strings: Vec<&mut MappedStr> = match &mut block.kind {
+        BlockKind::Hybrid {
+            template: Some(template),
+            ..
+        } => vec![&mut template.source],
+        BlockKind::Ai {
+            system_prompt,
+            user_prompt_template,
+            ..
+        } => system_prompt
+            .iter_mut()
+            .chain(user_prompt_template.iter_mut())
+            .collect(),
+        _ => return,
+    };
+    for string in strings {
+        if string.map.0.is_empty() {
+            if let Some(literal) = text.get(string.span.start..string.span.end) {
+                string.map = TextMap::of_quoted(literal);
+            }
+        }
+    }
 }
 
 /// Reads a parsed top-level JSON value (duplicate keys are not checked here; see
@@ -175,6 +214,12 @@ fn duplicate_key(member: &Member, first: Span) -> Diagnostic {
 fn fit_str(node: &JsonNode) -> Option<Str> {
     node.as_str()
         .map(|s| Spanned::new(s.to_string(), node.span))
+}
+
+/// A string whose map is filled in afterwards from the text, where there is one
+/// ([`fill_text_maps`]).
+fn fit_text(node: &JsonNode) -> Option<MappedStr> {
+    fit_str(node).map(MappedStr::from)
 }
 
 fn fit_num(node: &JsonNode) -> Option<Num> {
@@ -305,7 +350,7 @@ fn fit_template(node: &JsonNode) -> Option<Template> {
         .collect();
     Some(Template {
         span: node.span,
-        source: fit_str(&source.value)?,
+        source: fit_text(&source.value)?,
         placeholders,
     })
 }
@@ -974,7 +1019,7 @@ fn apply_kind_field(
             put(model_config, fit, member, extra)
         }
         (BlockKind::Ai { system_prompt, .. }, "system_prompt") => {
-            put(system_prompt, fit_str(value), member, extra)
+            put(system_prompt, fit_text(value), member, extra)
         }
         (
             BlockKind::Ai {
@@ -982,7 +1027,7 @@ fn apply_kind_field(
                 ..
             },
             "user_prompt_template",
-        ) => put(user_prompt_template, fit_str(value), member, extra),
+        ) => put(user_prompt_template, fit_text(value), member, extra),
         (
             BlockKind::Ai {
                 context_analysis, ..

@@ -6,6 +6,7 @@
 //! prints exactly what the model holds: an absent field stays absent, `Some(vec![])` prints
 //! `[]` or `{}`.
 
+use crate::model::MappedStr;
 use serde_json::Map;
 
 use crate::model::{
@@ -204,6 +205,10 @@ fn opt_str(s: &Option<Str>) -> Option<Json> {
     s.as_ref().map(string)
 }
 
+fn opt_text(s: &Option<MappedStr>) -> Option<Json> {
+    s.as_deref().map(string)
+}
+
 fn num(n: &Num) -> Json {
     Json::Number(n.value.clone())
 }
@@ -379,8 +384,8 @@ pub fn block_value(b: &Block) -> Json {
                 "model_config",
                 model_config.as_ref().map(model_config_value),
             );
-            o.field("system_prompt", opt_str(system_prompt));
-            o.field("user_prompt_template", opt_str(user_prompt_template));
+            o.field("system_prompt", opt_text(system_prompt));
+            o.field("user_prompt_template", opt_text(user_prompt_template));
             o.field("context_analysis", opt_any(context_analysis));
             o.field("output_format", opt_str(output_format));
             o.field("fallback_behavior", opt_any(fallback_behavior));

@@ -358,7 +358,8 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn decode_fenced(&mut self, node: Node) -> String {
+    /// A fenced body's text, and where each of its lines was written (see [`TextMap`]).
+    fn decode_fenced(&mut self, node: Node) -> (String, TextMap) {
         let raw = self.node_text(node);
         let fence_len = raw.bytes().take_while(|&b| b == b'`').count();
         let line_start = self.text[..node.start_byte()]
@@ -370,7 +371,7 @@ impl<'a> Lowerer<'a> {
             .collect();
         let prefix = format!("{line_indent}  ");
         let Some(first_newline) = raw.find('\n') else {
-            return String::new();
+            return (String::new(), TextMap::default());
         };
         let body = &raw[first_newline + 1..];
         let mut lines: Vec<&str> = body.split('\n').collect();
@@ -382,13 +383,15 @@ impl<'a> Lowerer<'a> {
             lines.pop();
         }
         let mut out = Vec::with_capacity(lines.len());
+        let mut runs = Vec::with_capacity(lines.len());
+        let mut decoded = 0;
         let mut offset = node.start_byte() + first_newline + 1;
         for line in lines {
             let line_nocr = line.strip_suffix('\r').unwrap_or(line);
-            if let Some(rest) = line_nocr.strip_prefix(&prefix) {
-                out.push(rest);
+            let content = if let Some(rest) = line_nocr.strip_prefix(&prefix) {
+                rest
             } else if line_nocr.trim().is_empty() {
-                out.push("");
+                ""
             } else {
                 let indent = line_nocr.len() - line_nocr.trim_start().len();
                 self.diagnostics.push(
@@ -403,20 +406,51 @@ impl<'a> Lowerer<'a> {
                     )
                     .with_help("indent the text two spaces more than the line that opens the fence"),
                 );
-                out.push(line_nocr.trim_start());
-            }
+                line_nocr.trim_start()
+            };
+            let written = offset + line_nocr.len() - content.len() - node.start_byte();
+            runs.push((decoded as u32, written as u32));
+            decoded += content.len() + 1;
+            out.push(content);
             offset += line.len() + 1;
         }
-        out.join("\n")
+        (out.join("\n"), TextMap(runs))
     }
 
     /// A string-valued node (plain or fenced).
     fn string_value(&mut self, node: Node) -> Option<Str> {
-        match node.kind() {
-            "string" => Some(Spanned::new(self.decode_string(node), span_of(node))),
-            "fenced_string" => Some(Spanned::new(self.decode_fenced(node), span_of(node))),
-            _ => None,
+        let value = match node.kind() {
+            "string" => self.decode_string(node),
+            "fenced_string" => self.decode_fenced(node).0,
+            _ => return None,
+        };
+        Some(Spanned::new(value, span_of(node)))
+    }
+
+    /// A string-valued node with where its text was written (for a quoted string, through its
+    /// escapes; for a fenced one, each line past the indentation).
+    fn text_value(&mut self, node: Node) -> Option<MappedStr> {
+        let (value, map) = match node.kind() {
+            "string" => {
+                let value = self.decode_string(node);
+                (value, TextMap::of_quoted(self.node_text(node)))
+            }
+            "fenced_string" => self.decode_fenced(node),
+            _ => return None,
+        };
+        Some(MappedStr {
+            str: Spanned::new(value, span_of(node)),
+            map,
+        })
+    }
+
+    /// [`Self::expect_string`], keeping where the text was written.
+    fn expect_text(&mut self, node: Node, what: &str) -> Option<MappedStr> {
+        let value = self.text_value(node);
+        if value.is_none() {
+            self.expect_string(node, what);
         }
+        value
     }
 
     fn expect_string(&mut self, node: Node, what: &str) -> Option<Str> {
@@ -1549,6 +1583,18 @@ impl<'a> Lowerer<'a> {
         index: usize,
         pending: &mut PendingConnections,
     ) -> Option<Block> {
+        let mut block = self.lower_block_fields(node, index, pending)?;
+        // A template or prompt written with `@key` came through the JSON reader, without a map.
+        crate::json::read::fill_block_text_maps(&mut block, self.text);
+        Some(block)
+    }
+
+    fn lower_block_fields(
+        &mut self,
+        node: Node,
+        index: usize,
+        pending: &mut PendingConnections,
+    ) -> Option<Block> {
         scan_doc_runs(node, &mut self.doc_runs);
         let id = self.name(field(node, "id")?);
         let kind_node = field(node, "kind")?;
@@ -1577,7 +1623,7 @@ impl<'a> Lowerer<'a> {
         let mut params: Vec<Parameter> = Vec::new();
         let mut placeholders: Vec<Placeholder> = Vec::new();
         let mut placeholder_names: FxHashMap<String, Span> = FxHashMap::default();
-        let mut template_source: Option<(Str, Span)> = None;
+        let mut template_source: Option<(MappedStr, Span)> = None;
         let mut extras: Vec<Member> = Vec::new();
         for item in children(body) {
             match item.kind() {
@@ -1636,11 +1682,11 @@ impl<'a> Lowerer<'a> {
                                 true
                             }
                             "system" => {
-                                *system_prompt = self.expect_string(value, "`system`");
+                                *system_prompt = self.expect_text(value, "`system`");
                                 true
                             }
                             "prompt" => {
-                                *user_prompt_template = self.expect_string(value, "`prompt`");
+                                *user_prompt_template = self.expect_text(value, "`prompt`");
                                 true
                             }
                             "context_analysis" => {
@@ -1782,20 +1828,20 @@ impl<'a> Lowerer<'a> {
                     if !self.first_time(&mut seen, &which_key) {
                         continue;
                     }
-                    let Some(text) = self.string_value(value) else {
+                    let Some(mapped) = self.text_value(value) else {
                         continue;
                     };
                     let ok = match (&mut kind, which_text) {
                         (BlockKind::Code { source_code, .. }, "code") => {
-                            *source_code = Some(text);
+                            *source_code = Some(mapped.str);
                             true
                         }
                         (BlockKind::Hybrid { .. }, "template") => {
-                            template_source = Some((text, span_of(item)));
+                            template_source = Some((mapped, span_of(item)));
                             true
                         }
                         (BlockKind::Hybrid { preview_code, .. }, "preview") => {
-                            *preview_code = Some(text);
+                            *preview_code = Some(mapped.str);
                             true
                         }
                         _ => false,

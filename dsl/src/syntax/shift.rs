@@ -60,6 +60,13 @@ impl<T: Shift> Shift for Vec<T> {
     }
 }
 
+impl Shift for MappedStr {
+    /// The map is relative to the span start: only the span moves.
+    fn shift(&mut self, delta: isize) {
+        self.str.shift(delta);
+    }
+}
+
 impl Shift for Extra {
     fn shift(&mut self, delta: isize) {
         self.key.shift(delta);
