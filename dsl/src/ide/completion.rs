@@ -159,7 +159,7 @@ pub fn completion_list(analysis: &Analysis, offset: usize) -> Completions {
     // `<- ` or `, ` on an input, `connect ` / `-> `: block ids.
     if before_word.ends_with("<-")
         || (before_word.ends_with(',') && before.contains("<-"))
-        || before_word == "connect"
+        || before_word.trim_start() == "connect"
         || (trimmed.starts_with("connect") && before_word.ends_with("->"))
     {
         return block_id_items(analysis, replace);
@@ -1104,6 +1104,17 @@ mod tests {
         let last = format!("b{}", MAX_BLOCK_ITEMS + 49);
         assert_eq!(list.items[0].label, last);
         assert!(list.items[0].sort_text < list.items[1].sort_text);
+        // After an indented `connect `, and after its `->`.
+        let found = labels(&SRC.replace(
+            "    in total: Number <- count.$0\n  }\n",
+            "  }\n  connect $0\n",
+        ));
+        assert_eq!(found, ["b", "count", "find"]);
+        let found = labels(&SRC.replace(
+            "    in total: Number <- count.$0\n  }\n",
+            "  }\n  connect find.files -> $0\n",
+        ));
+        assert_eq!(found, ["b", "count", "find"]);
         // Few enough blocks and nothing typed: complete.
         let (a, offset) = analysis(&SRC.replace("count.$0", "$0"));
         assert!(!completion_list(&a, offset).incomplete);
