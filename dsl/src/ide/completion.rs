@@ -323,7 +323,14 @@ fn items_at(analysis: &Analysis, word_start: usize, offset: usize) -> Vec<Comple
         "in" | "out" | "optional" | "required" | "var" | "param" | "type"
     );
     if declares && in_type_position(trimmed) {
-        return type_items(analysis, replace);
+        // A type is not its own part (`type T = {a: T}` would be infinite).
+        let declaring = trimmed
+            .strip_prefix("type ")
+            .and_then(|rest| rest.split(|c: char| c == '=' || c.is_whitespace()).next())
+            .filter(|name| !name.is_empty());
+        let mut items = type_items(analysis, replace);
+        items.retain(|item| Some(item.label.as_str()) != declaring);
+        return items;
     }
     // `in ` + name: inputs bound to variables of that name.
     if matches!(trimmed, "in " | "optional in " | "required in ") {
@@ -1104,6 +1111,10 @@ mod tests {
         let last = format!("b{}", MAX_BLOCK_ITEMS + 49);
         assert_eq!(list.items[0].label, last);
         assert!(list.items[0].sort_text < list.items[1].sort_text);
+        // A type being declared is not offered inside itself.
+        let found = labels("workflow {\n  type Row = {name: $0}\n  type Other = String\n}\n");
+        assert!(found.contains(&"Other".to_string()), "{found:?}");
+        assert!(!found.contains(&"Row".to_string()), "{found:?}");
         // After an indented `connect `, and after its `->`.
         let found = labels(&SRC.replace(
             "    in total: Number <- count.$0\n  }\n",
