@@ -47,11 +47,29 @@ pub enum AnalysisInput {
     Json(String),
 }
 
+/// Up to this size, a tree with syntax errors is parsed afresh before analysis.
+///
+/// Tree-sitter's error recovery can depend on the subtrees an incremental parse reuses, so
+/// after some edit histories an incremental tree's errors differ (in place or wording) from a
+/// fresh parse of the same text. A fresh parse makes the diagnostics a function of the text
+/// alone; it costs about 7 ms at 100 KB, paid only while the text has errors. Larger files keep
+/// the incremental tree, whose errors are still right, only not always worded the same.
+pub const FRESH_PARSE_WITH_ERRORS: usize = 256 * 1024;
+
 impl AnalysisInput {
     /// The analysis (computed when not ready).
     pub fn run(self) -> Arc<Analysis> {
         match self {
             AnalysisInput::Ready(analysis) => analysis,
+            AnalysisInput::Tree(tree, previous)
+                if tree.root().has_error() && tree.text().len() <= FRESH_PARSE_WITH_ERRORS =>
+            {
+                let fresh = syntax::parse(tree.text());
+                Arc::new(match previous {
+                    Some(previous) => Analysis::from_tree_after(fresh, &previous),
+                    None => Analysis::from_tree(fresh),
+                })
+            }
             AnalysisInput::Tree(tree, None) => Arc::new(Analysis::from_tree(tree)),
             AnalysisInput::Tree(tree, Some(previous)) => {
                 Arc::new(Analysis::from_tree_after(tree, &previous))

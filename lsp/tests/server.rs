@@ -316,6 +316,64 @@ async fn converting_says_when_it_replaces_the_other_file() {
     );
 }
 
+/// 300 random edits of `examples/everything.ab` (single characters, emoji, braces, quotes,
+/// fences, whole blocks; recorded from a fuzzing run) after which tree-sitter's incremental
+/// error recovery once worded some syntax errors differently from a fresh parse.
+const EDIT_HISTORY: &str = include_str!("data/edit-history.json");
+
+/// The byte offset of an LSP position (UTF-16 columns) in `text`.
+fn offset_of(text: &str, position: &Value) -> usize {
+    let line = position["line"].as_u64().unwrap_or(0) as usize;
+    let column = position["character"].as_u64().unwrap_or(0) as usize;
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut units = 0;
+    for (at, c) in text[start..].char_indices() {
+        if units >= column || c == '\n' {
+            return start + at;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diagnostics_after_an_edit_history_are_those_of_the_text() {
+    let mut text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/everything.ab"
+    ))
+    .expect("the example");
+    let edits: Vec<Value> = serde_json::from_str(EDIT_HISTORY).expect("the edits");
+    let client = start().await;
+    let edited = "file:///tmp/test/edited.ab";
+    client.open(edited, &text).await;
+    for (i, edit) in edits.iter().enumerate() {
+        let (start, end) = (
+            offset_of(&text, &edit["range"]["start"]),
+            offset_of(&text, &edit["range"]["end"]),
+        );
+        text.replace_range(start..end, edit["text"].as_str().unwrap_or_default());
+        client
+            .notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": edited, "version": i + 2}, "contentChanges": [edit]}),
+            )
+            .await;
+    }
+    let found = client
+        .diagnostics(edited, Some(edits.len() as i64 + 1))
+        .await;
+    let fresh = "file:///tmp/test/fresh.ab";
+    client.open(fresh, &text).await;
+    let expected = client.diagnostics(fresh, Some(1)).await;
+    assert!(!expected.is_empty(), "the edits leave syntax errors");
+    let shown = |d: &[Value]| serde_json::to_string_pretty(d).unwrap_or_default();
+    assert_eq!(
+        shown(&found).replace(edited, "U"),
+        shown(&expected).replace(fresh, "U")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_edits_fired_without_waiting_arrive_in_order() {
     let client = start().await;
