@@ -292,6 +292,12 @@ fn is_builtin_name(name: &str) -> bool {
     SCALAR_TYPES.contains(&name)
 }
 
+/// True for the name of a built-in type or type constructor (`String`, `List`): names a
+/// workflow cannot declare or rename.
+pub fn is_builtin_type_name(name: &str) -> bool {
+    is_builtin_name(name) || TYPE_CONSTRUCTORS.iter().any(|(c, _)| *c == name)
+}
+
 /// True when a value of type `from` may flow into a place of type `to` (a connection from an
 /// output of type `from` into an input of type `to`).
 ///

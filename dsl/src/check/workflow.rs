@@ -151,11 +151,7 @@ pub(super) fn check(doc: &Document, index: &Index, out: &mut Vec<Diagnostic>) {
     let decls = workflow.types.as_deref().unwrap_or_default();
     report_duplicates(decls.iter().map(|t| &t.name), d::duplicate_type, out);
     for decl in decls {
-        if SCALAR_TYPES.contains(&decl.name.value.as_str())
-            || crate::types::TYPE_CONSTRUCTORS
-                .iter()
-                .any(|(name, _)| *name == decl.name.value)
-        {
+        if crate::types::is_builtin_type_name(&decl.name.value) {
             out.push(d::builtin_type_redeclared(&decl.name));
         } else if !is_identifier(&decl.name.value) {
             out.push(d::invalid_name("type", &decl.name));

@@ -233,14 +233,8 @@ fn variable_hover(analysis: &Analysis, index: &Index, name: &str) -> Option<Stri
     if let Some(description) = &variable.description {
         let _ = write!(out, "\n\n{}", description.value);
     }
-    let bound: Vec<String> = analysis
-        .blocks()
-        .iter()
-        .flat_map(|b| {
-            super::resolve::ports(b, false)
-                .filter(|p| p.name.value == name)
-                .map(move |_| format!("`{}.{name}`", b.id.value))
-        })
+    let bound: Vec<String> = super::resolve::bound_inputs(analysis, name)
+        .map(|(b, _)| format!("`{}.{name}`", b.id.value))
         .collect();
     if !bound.is_empty() {
         let _ = write!(out, "\n\nbinds {}", bound.join(", "));

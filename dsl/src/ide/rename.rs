@@ -16,12 +16,7 @@ pub fn prepare_rename(analysis: &Analysis, offset: usize) -> Result<Span, Rename
         Some((Symbol::BlockKind { .. } | Symbol::Property { .. }, _)) => Err(RenameError(
             "only block ids, ports, variables and types can be renamed".into(),
         )),
-        Some((Symbol::Type { name }, _))
-            if crate::types::SCALAR_TYPES.contains(&name.as_str())
-                || crate::types::TYPE_CONSTRUCTORS
-                    .iter()
-                    .any(|(n, _)| *n == name) =>
-        {
+        Some((Symbol::Type { name }, _)) if crate::types::is_builtin_type_name(&name) => {
             Err(RenameError(format!("`{name}` is a built-in type")))
         }
         Some((
@@ -87,11 +82,8 @@ fn conflict(analysis: &Analysis, symbol: &Symbol, new_name: &str) -> Option<Stri
             }
             // Inputs named like the variable take its value; renamed, they would not (and
             // renaming them would break the code that reads them by that name).
-            let bound: Vec<String> = analysis
-                .blocks()
-                .iter()
-                .filter(|b| super::resolve::ports(b, false).any(|p| p.name.value == *name))
-                .map(|b| format!("`{}.{name}`", b.id.value))
+            let bound: Vec<String> = super::resolve::bound_inputs(analysis, name)
+                .map(|(b, _)| format!("`{}.{name}`", b.id.value))
                 .collect();
             (!bound.is_empty()).then(|| {
                 format!(
@@ -101,10 +93,7 @@ fn conflict(analysis: &Analysis, symbol: &Symbol, new_name: &str) -> Option<Stri
             })
         }
         Symbol::Type { name } if name != new_name => {
-            let builtin = crate::types::SCALAR_TYPES.contains(&new_name)
-                || crate::types::TYPE_CONSTRUCTORS
-                    .iter()
-                    .any(|(n, _)| *n == new_name);
+            let builtin = crate::types::is_builtin_type_name(new_name);
             let declared = workflow
                 .types
                 .iter()

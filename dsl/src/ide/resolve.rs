@@ -259,10 +259,8 @@ pub fn references(analysis: &Analysis, symbol: &Symbol) -> Vec<Reference> {
                 }
             }
             // The inputs it feeds by their name (see `rename`, which refuses to break that).
-            for block in analysis.blocks() {
-                for port in ports(block, false).filter(|p| &p.name.value == name) {
-                    push(port.name.span, false);
-                }
+            for (_, port) in bound_inputs(analysis, name) {
+                push(port.name.span, false);
             }
         }
         Symbol::Type { name } => {
@@ -296,6 +294,19 @@ pub(crate) fn properties(block: &Block) -> impl Iterator<Item = &crate::model::P
 }
 
 /// A block's declared inputs (`output` false) or outputs.
+/// The inputs named like variable `name`, with their blocks: those the variable feeds when no
+/// connection does.
+pub(crate) fn bound_inputs<'a>(
+    analysis: &'a Analysis,
+    name: &'a str,
+) -> impl Iterator<Item = (&'a Block, &'a Port)> + 'a {
+    analysis.blocks().iter().flat_map(move |block| {
+        ports(block, false)
+            .filter(move |p| p.name.value == name)
+            .map(move |p| (block, p))
+    })
+}
+
 pub(crate) fn ports(block: &Block, output: bool) -> impl Iterator<Item = &Port> {
     if output {
         &block.outputs
