@@ -35,6 +35,8 @@ pub struct Document {
     previous: Option<Arc<Analysis>>,
     /// The last semantic tokens sent: result id and data.
     pub tokens: Option<(String, Vec<u32>)>,
+    /// True when the tree has been edited incrementally since it was parsed from scratch.
+    edited: bool,
 }
 
 /// What a worker needs to analyse a document away from the lock.
@@ -43,11 +45,14 @@ pub enum AnalysisInput {
     Ready(Arc<Analysis>),
     /// An `.ab` tree to lower and check, and an analysis of an earlier version to start from.
     Tree(SyntaxTree, Option<Arc<Analysis>>),
+    /// An `.ab` text to parse afresh (see [`FRESH_PARSE_WITH_ERRORS`]), then as `Tree`.
+    Reparse(String, Option<Arc<Analysis>>),
     /// A JSON text to read and check.
     Json(String),
 }
 
-/// Up to this size, a tree with syntax errors is parsed afresh before analysis.
+/// Up to this size, an incrementally edited tree with syntax errors is parsed afresh before
+/// analysis.
 ///
 /// Tree-sitter's error recovery can depend on the subtrees an incremental parse reuses, so
 /// after some edit histories an incremental tree's errors differ (in place or wording) from a
@@ -61,14 +66,8 @@ impl AnalysisInput {
     pub fn run(self) -> Arc<Analysis> {
         match self {
             AnalysisInput::Ready(analysis) => analysis,
-            AnalysisInput::Tree(tree, previous)
-                if tree.root().has_error() && tree.text().len() <= FRESH_PARSE_WITH_ERRORS =>
-            {
-                let fresh = syntax::parse(tree.text());
-                Arc::new(match previous {
-                    Some(previous) => Analysis::from_tree_after(fresh, &previous),
-                    None => Analysis::from_tree(fresh),
-                })
+            AnalysisInput::Reparse(text, previous) => {
+                AnalysisInput::Tree(syntax::parse(&text), previous).run()
             }
             AnalysisInput::Tree(tree, None) => Arc::new(Analysis::from_tree(tree)),
             AnalysisInput::Tree(tree, Some(previous)) => {
@@ -90,6 +89,7 @@ impl Document {
             analysis: None,
             previous: None,
             tokens: None,
+            edited: false,
         }
     }
 
@@ -132,6 +132,7 @@ impl Document {
                 if self.kind == FileKind::Dsl {
                     self.tree = Some(syntax::parse(&change.text));
                 }
+                self.edited = false;
             }
             Some(range) => {
                 let start = self.offset(range.start, encoding);
@@ -142,6 +143,7 @@ impl Document {
                 self.rope.insert(start_char, &change.text);
                 if let Some(tree) = &mut self.tree {
                     tree.edit(start, end, &change.text);
+                    self.edited = true;
                 }
             }
         }
@@ -151,6 +153,13 @@ impl Document {
     pub fn input(&self) -> AnalysisInput {
         match (&self.analysis, &self.tree) {
             (Some(analysis), _) => AnalysisInput::Ready(analysis.clone()),
+            (None, Some(tree))
+                if self.edited
+                    && tree.root().has_error()
+                    && tree.text().len() <= FRESH_PARSE_WITH_ERRORS =>
+            {
+                AnalysisInput::Reparse(tree.text().to_owned(), self.previous.clone())
+            }
             (None, Some(tree)) => AnalysisInput::Tree(tree.clone(), self.previous.clone()),
             (None, None) => AnalysisInput::Json(self.rope.to_string()),
         }
