@@ -275,7 +275,7 @@ mod tests {
             panic!("the document is open");
         };
         assert!(
-            matches!(&input, AnalysisInput::Tree(_, Some(previous)) if Arc::ptr_eq(previous, &first))
+            matches!(&input, AnalysisInput::Tree(_, Some(previous)) | AnalysisInput::Reparse(_, Some(previous)) if Arc::ptr_eq(previous, &first))
         );
         let second = input.run();
         let fresh = Analysis::new(FileKind::Dsl, &documents.texts("u").unwrap_or_default().0);
