@@ -555,12 +555,11 @@ impl Connection {
     /// The id a connection written in the DSL without `id = ...` gets:
     /// `source_block.source_port->target_block.target_port`.
     pub fn derived_id(&self) -> String {
-        format!(
-            "{}.{}->{}.{}",
-            self.source_block.value,
-            self.source_port.value,
-            self.target_block.value,
-            self.target_port.value
+        derived_id_of(
+            &self.source_block.value,
+            &self.source_port.value,
+            &self.target_block.value,
+            &self.target_port.value,
         )
     }
 
@@ -600,6 +599,16 @@ pub fn source_port_type<'a>(
         .iter()
         .find(|port| port.name.value == connection.source_port.value)
         .map(|port| port.ty.text.as_str())
+}
+
+/// The id a connection between these ends gets when none is written ([`Connection::derived_id`]).
+pub fn derived_id_of(
+    source_block: &str,
+    source_port: &str,
+    target_block: &str,
+    target_port: &str,
+) -> String {
+    format!("{source_block}.{source_port}->{target_block}.{target_port}")
 }
 
 /// Applies `connection_order`: `text_ids` are the effective ids of the connections in text

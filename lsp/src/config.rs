@@ -44,11 +44,10 @@ impl Config {
         }
         match section.get("runTimeout") {
             None | Some(serde_json::Value::Null) => {}
-            Some(value) => match value.as_f64() {
-                Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
-                    config.run_timeout = Some(seconds)
-                }
-                _ => problem("runTimeout", "a number of seconds above 0", value),
+            // The rule of every timeout a workflow sets.
+            Some(value) => match agentblocks_dsl::check::settings::seconds(value) {
+                Some(seconds) => config.run_timeout = Some(seconds),
+                None => problem("runTimeout", "a number of seconds above 0", value),
             },
         }
         (config, problems)

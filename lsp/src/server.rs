@@ -247,9 +247,6 @@ impl Server {
             .await)
     }
 
-    /// Applies the `pythonPath` setting: probes the interpreter when the path changed (or
-    /// could not be used last time) and tells the user when it cannot be used; runs then fail
-    /// their Python blocks with the reason. A relative path is relative to the workspace root.
     /// Takes the settings a client sent; a setting of the wrong type is named in a warning and
     /// left at its default, the others apply.
     async fn apply_settings(&self, settings: &serde_json::Value) {
@@ -267,6 +264,9 @@ impl Server {
         self.apply_python_path(python_path).await;
     }
 
+    /// Applies the `pythonPath` setting: probes the interpreter when the path changed (or
+    /// could not be used last time) and tells the user when it cannot be used; runs then fail
+    /// their Python blocks with the reason. A relative path is relative to the workspace root.
     async fn apply_python_path(&self, python_path: Option<String>) {
         let python_path = python_path.filter(|path| !path.trim().is_empty());
         let mut python = self.python.lock().await;

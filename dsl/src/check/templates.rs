@@ -29,7 +29,6 @@ pub fn template_references(text: &str) -> Vec<(&str, usize)> {
     found
 }
 
-/// The template checks of a hybrid block.
 /// The end of the `{{ name }}` reference that starts at `start` of `text` (after its `}}`).
 fn template_reference_end(text: &str, start: usize) -> usize {
     text[start + 2..]
@@ -37,6 +36,7 @@ fn template_reference_end(text: &str, start: usize) -> usize {
         .map_or(text.len(), |len| start + 2 + len + 2)
 }
 
+/// The template checks of a hybrid block.
 pub(super) fn check(index: Scope, block: &Block, out: &mut Vec<Diagnostic>) {
     let BlockKind::Hybrid {
         template,

@@ -150,7 +150,7 @@ pub fn completion_list(analysis: &Analysis, offset: usize) -> Completions {
     // language's: only a prompt's `{` placeholders complete there.
     if inside_string(analysis, offset) {
         return Completions {
-            items: prompt_items(analysis, before, &container_at(text, line_start), replace),
+            items: prompt_items(analysis, before, line_start, replace),
             incomplete: false,
         };
     }
@@ -175,7 +175,7 @@ pub fn completion_list(analysis: &Analysis, offset: usize) -> Completions {
 /// word typed so far (its characters in order, case aside, as clients match) and cut at
 /// [`MAX_BLOCK_ITEMS`], so a workflow of thousands of blocks answers at once.
 fn block_id_items(analysis: &Analysis, replace: Span) -> Completions {
-    let typed = analysis.text()[replace.start..replace.end].to_lowercase();
+    let typed = &analysis.text()[replace.start..replace.end];
     let here = analysis.block_at(replace.start).map(|b| b.span);
     let blocks = analysis.blocks();
     let split = blocks.partition_point(|b| b.span.start < replace.start);
@@ -183,7 +183,7 @@ fn block_id_items(analysis: &Analysis, replace: Span) -> Completions {
     let below = blocks[split..].iter();
     let mut candidates = above
         .chain(below)
-        .filter(|b| Some(b.span) != here && is_subsequence(&typed, &b.id.value));
+        .filter(|b| Some(b.span) != here && super::symbols::fuzzy_match(typed, &b.id.value));
     let items: Vec<CompletionItem> = candidates
         .by_ref()
         .take(MAX_BLOCK_ITEMS)
@@ -221,14 +221,8 @@ fn inside_string(analysis: &Analysis, offset: usize) -> bool {
     {
         let text = tree.node_text(n);
         let closed = match n.kind() {
-            "string" => text.len() >= 2 && text.ends_with('"'),
-            "fenced_string" => {
-                text.lines().count() > 1
-                    && text
-                        .lines()
-                        .next_back()
-                        .is_some_and(|last| last.trim_start().starts_with("```"))
-            }
+            "string" => crate::syntax::string_is_closed(text),
+            "fenced_string" => crate::syntax::fenced_string_is_closed(text),
             _ => continue,
         };
         return n.start_byte() < offset && (offset < n.end_byte() || !closed);
@@ -257,17 +251,21 @@ fn inside_unclosed_fence(text: &str, offset: usize) -> bool {
 fn prompt_items(
     analysis: &Analysis,
     before: &str,
-    container: &Container,
+    line_start: usize,
     replace: Span,
 ) -> Vec<CompletionItem> {
-    let Container::Block { id, header } = container else {
+    // Checked first: finding the container scans the text before the line.
+    if !before.ends_with('{') {
+        return Vec::new();
+    }
+    let Container::Block { id, header } = container_at(analysis.text(), line_start) else {
         return Vec::new();
     };
-    if !before.ends_with('{') || !header.contains("= ai") {
+    if !header.contains("= ai") {
         return Vec::new();
     }
     let mut items = variable_items(analysis, replace, false);
-    if let Some(block) = analysis.block(id) {
+    if let Some(block) = analysis.block(&id) {
         for port in super::resolve::ports(block, false) {
             items.push(
                 CompletionItem::new(port.name.value.clone(), CompletionKind::Port, replace)
@@ -277,12 +275,6 @@ fn prompt_items(
         }
     }
     items
-}
-
-/// True when the characters of `typed` (lowercase) appear in `label` in order, case aside.
-fn is_subsequence(typed: &str, label: &str) -> bool {
-    let mut label = label.chars().flat_map(char::to_lowercase);
-    typed.chars().all(|c| label.any(|l| l == c))
 }
 
 /// The completions of the word `word_start..offset` (a valid range of the text), block ids

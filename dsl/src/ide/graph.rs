@@ -212,9 +212,11 @@ fn number(value: f64) -> String {
     }
 }
 
-/// The edit that puts block `id` at `(x, y)` on the canvas: it changes the `at (x, y)` of the
-/// block's header line, or adds one. `None` when there is no such block (or, in a JSON file,
-/// when the block has no position to change).
+/// The edit that puts block `id` at `(x, y)` on the canvas: it changes the position where it is
+/// written (a header's `at (x, y)`, an `@position = {...}`, a JSON `"position"`), or adds an
+/// `at (x, y)` to the header. `None` when there is no such block, when its position is an
+/// `@position` with keys besides `x` and `y` (kept verbatim, so not movable), or, in a JSON
+/// file, when the block has no position to change.
 pub fn move_block(analysis: &Analysis, id: &str, x: f64, y: f64) -> Option<TextEdit> {
     let block = analysis.block(id)?;
     let (x, y) = (number(x), number(y));
@@ -243,7 +245,7 @@ pub fn move_block(analysis: &Analysis, id: &str, x: f64, y: f64) -> Option<TextE
         }
         // A position with keys besides `x` and `y` is kept verbatim as an `@position`; it
         // wins over a header `at`, so only an edit by hand can move that block.
-        (_, None) if block.extra.iter().any(|e| e.key.value == "position") => None,
+        (_, None) if crate::check::settings::extra(&block.extra, "position").is_some() => None,
         (FileKind::Dsl, None) => {
             let tree = analysis.tree()?;
             let node = tree

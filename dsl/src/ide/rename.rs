@@ -182,7 +182,7 @@ fn connection_id_edits(analysis: &Analysis, symbol: &Symbol, new_name: &str) -> 
                 }
                 _ => return None,
             }
-            let new = format!("{}.{}->{}.{}", ends[0], ends[1], ends[2], ends[3]);
+            let new = crate::model::derived_id_of(ends[0], ends[1], ends[2], ends[3]);
             let old = conn.derived_id();
             (new != old).then_some((old, new))
         })

@@ -293,7 +293,6 @@ pub(crate) fn properties(block: &Block) -> impl Iterator<Item = &crate::model::P
     .iter()
 }
 
-/// A block's declared inputs (`output` false) or outputs.
 /// The inputs named like variable `name`, with their blocks: those the variable feeds when no
 /// connection does.
 pub(crate) fn bound_inputs<'a>(
@@ -307,6 +306,7 @@ pub(crate) fn bound_inputs<'a>(
     })
 }
 
+/// A block's declared inputs (`output` false) or outputs.
 pub(crate) fn ports(block: &Block, output: bool) -> impl Iterator<Item = &Port> {
     if output {
         &block.outputs

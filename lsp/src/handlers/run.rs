@@ -73,7 +73,8 @@ pub fn plan_for(ctx: &Ctx, analysis: &Analysis, target: Target, config: &Config)
     options.target = target;
     match plan(document, Some(analysis.text()), &options) {
         Ok(mut plan) => {
-            if let Some(seconds) = config.run_timeout.filter(|s| s.is_finite() && *s > 0.0) {
+            // Positive and finite: `Config::from_settings` takes no other.
+            if let Some(seconds) = config.run_timeout {
                 let limit = std::time::Duration::from_secs_f64(seconds);
                 plan.settings.run_timeout =
                     Some(plan.settings.run_timeout.map_or(limit, |t| t.min(limit)));
