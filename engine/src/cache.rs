@@ -186,7 +186,8 @@ pub struct CacheStats {
     pub entries: usize,
     /// Their size in bytes.
     pub entry_bytes: u64,
-    /// Of those, the results no block's most recent result is: what [`prune`] removes.
+    /// Of those, the results no block's most recent result is: what [`prune`] removes
+    /// (besides temporary files of interrupted writes).
     pub superseded: usize,
     /// Their size in bytes.
     pub superseded_bytes: u64,
@@ -213,78 +214,97 @@ const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);
 struct CacheFile {
     path: PathBuf,
     bytes: u64,
-    /// A leftover temporary file of an interrupted write.
+    /// The key of a result file (`<key>.json`); `None` for a temporary file of a write.
+    key: Option<String>,
+    /// A temporary file left by a write that never finished.
     stale_temp: bool,
 }
 
-/// The files of `<cache>/<folder>`; none when the folder does not exist.
+/// The files of `<cache>/<folder>`; none when the folder does not exist. A file that goes
+/// while it is listed (a run renaming its temporary file) is passed over.
 fn cache_files(workspace: &Path, folder: &str) -> std::io::Result<Vec<CacheFile>> {
-    let dir = cache_dir(workspace).join(folder);
-    let read = match fs::read_dir(&dir) {
+    let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+    let read = match fs::read_dir(cache_dir(workspace).join(folder)) {
         Ok(read) => read,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if gone(&e) => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
     let mut files = Vec::new();
     for item in read {
         let item = item?;
-        let meta = item.metadata()?;
-        if !meta.is_file() {
-            continue;
-        }
+        let meta = match item.metadata() {
+            Ok(meta) if meta.is_file() => meta,
+            Ok(_) => continue,
+            Err(e) if gone(&e) => continue,
+            Err(e) => return Err(e),
+        };
         let name = item.file_name().to_string_lossy().into_owned();
+        let key = name.strip_suffix(".json").map(str::to_owned);
         let temp = name.starts_with('.') && name.ends_with(".tmp");
-        if !temp && !name.ends_with(".json") {
+        if key.is_none() && !temp {
             continue;
         }
-        let age = meta
-            .modified()
-            .ok()
-            .and_then(|modified| modified.elapsed().ok());
+        let age = meta.modified().ok().and_then(|m| m.elapsed().ok());
         files.push(CacheFile {
             path: item.path(),
             bytes: meta.len(),
             stale_temp: temp && age.is_some_and(|age| age > STALE_TEMP),
+            key: key.filter(|_| !temp),
         });
     }
     Ok(files)
 }
 
-/// The keys of the most recent results: the entries [`prune`] keeps.
-fn latest_keys(latest: &[CacheFile]) -> std::collections::HashSet<String> {
-    #[derive(Deserialize)]
-    struct KeyOnly {
-        key: String,
-    }
-    latest
-        .iter()
-        .filter_map(|file| {
-            let text = fs::read_to_string(&file.path).ok()?;
-            serde_json::from_str::<KeyOnly>(&text).ok().map(|k| k.key)
-        })
-        .collect()
+/// A cache's files: the most recent results, the keyed results, and the keys the most recent
+/// results name (the results [`prune`] keeps).
+struct Scan {
+    latest: Vec<CacheFile>,
+    entries: Vec<CacheFile>,
+    keep: std::collections::HashSet<String>,
 }
 
-/// The key of an entry file (`entries/<key>.json`).
-fn entry_key(file: &CacheFile) -> Option<&str> {
-    file.path.file_name()?.to_str()?.strip_suffix(".json")
+impl Scan {
+    fn of(workspace: &Path) -> std::io::Result<Scan> {
+        #[derive(Deserialize)]
+        struct KeyOnly {
+            key: String,
+        }
+        let latest = cache_files(workspace, "latest")?;
+        let keep = latest
+            .iter()
+            .filter(|file| file.key.is_some())
+            .filter_map(|file| {
+                let text = fs::read_to_string(&file.path).ok()?;
+                serde_json::from_str::<KeyOnly>(&text).ok().map(|k| k.key)
+            })
+            .collect();
+        Ok(Scan {
+            entries: cache_files(workspace, "entries")?,
+            latest,
+            keep,
+        })
+    }
+
+    /// True for a result no block's most recent result is.
+    fn superseded(&self, file: &CacheFile) -> bool {
+        file.key
+            .as_ref()
+            .is_some_and(|key| !self.keep.contains(key))
+    }
 }
 
 /// What the cache of `workspace` holds.
 pub fn stats(workspace: &Path) -> std::io::Result<CacheStats> {
-    let latest = cache_files(workspace, "latest")?;
-    let entries = cache_files(workspace, "entries")?;
-    let keep = latest_keys(&latest);
+    let scan = Scan::of(workspace)?;
     let mut stats = CacheStats::default();
-    for file in latest.iter().filter(|f| entry_key(f).is_some()) {
+    for file in scan.latest.iter().filter(|f| f.key.is_some()) {
         stats.latest += 1;
         stats.latest_bytes += file.bytes;
     }
-    for file in &entries {
-        let Some(key) = entry_key(file) else { continue };
+    for file in scan.entries.iter().filter(|f| f.key.is_some()) {
         stats.entries += 1;
         stats.entry_bytes += file.bytes;
-        if !keep.contains(key) {
+        if scan.superseded(file) {
             stats.superseded += 1;
             stats.superseded_bytes += file.bytes;
         }
@@ -301,14 +321,12 @@ pub fn stats(workspace: &Path) -> std::io::Result<CacheStats> {
 /// block a re-run later and never gives a wrong result (a result is only ever read whole,
 /// under the key of everything it depends on).
 pub fn prune(workspace: &Path) -> std::io::Result<Removed> {
-    let latest = cache_files(workspace, "latest")?;
-    let entries = cache_files(workspace, "entries")?;
-    let keep = latest_keys(&latest);
-    let superseded = |file: &&CacheFile| entry_key(file).is_some_and(|key| !keep.contains(key));
-    let doomed = entries
+    let scan = Scan::of(workspace)?;
+    let doomed = scan
+        .entries
         .iter()
-        .filter(|file| file.stale_temp || superseded(file))
-        .chain(latest.iter().filter(|file| file.stale_temp));
+        .filter(|file| file.stale_temp || scan.superseded(file))
+        .chain(scan.latest.iter().filter(|file| file.stale_temp));
     let mut removed = Removed::default();
     for file in doomed {
         match fs::remove_file(&file.path) {

@@ -482,12 +482,7 @@ pub fn plan(
     // The variables given on the command line: their values must also fit the inputs they feed.
     let mut given_vars: HashMap<&str, String> = HashMap::new();
     for (name, given) in &options.vars {
-        let Some(variable) = workflow
-            .variables
-            .iter()
-            .flatten()
-            .find(|v| &v.name.value == name)
-        else {
+        let Some(&variable) = index.variables.get(name.as_str()) else {
             return Err(PlanError::Usage(format!(
                 "`--var {name}`: the workflow has no variable `{name}`"
             )));

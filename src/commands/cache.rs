@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use agentblocks_dsl::ide::run::plural;
 use agentblocks_engine::cache::{self, Removed};
 
 use crate::output::outln;
@@ -20,12 +21,8 @@ pub enum Action {
 
 /// Runs `action` on the cache of `workspace`.
 pub fn run(workspace: &Path, action: Action) -> Status {
-    if !workspace.is_dir() {
-        report_error(format!(
-            "`{}` is not a folder: give the workspace with --workspace DIR",
-            workspace.display()
-        ));
-        return Status::Usage;
+    if let Err(status) = super::workspace_folder(workspace) {
+        return status;
     }
     let dir = cache::cache_dir(workspace);
     let result = match action {
@@ -75,14 +72,6 @@ fn report(what: &str, removed: Removed) -> std::io::Result<()> {
         plural(removed.files),
         size(removed.bytes)
     )
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// A byte count for people: `812 B`, `3.4 KB`, `12.0 MB`.

@@ -24,10 +24,10 @@ pub fn run(input: &Path, output: Option<&Path>, to: Option<FileKind>) -> Status 
             // An output named for the other kind would hold text its name belies.
             Ok(named) if named != kind => {
                 report_error(format_args!(
-                    "`--to {}` disagrees with the output `{}`, a {} file name; nothing was written",
+                    "`--to {}` disagrees with the output `{}`, a `.{}` file name; nothing was written",
                     kind_flag(kind),
                     path.display(),
-                    kind_name(named)
+                    named.extension()
                 ));
                 return Status::Usage;
             }
@@ -91,13 +91,5 @@ fn kind_flag(kind: FileKind) -> &'static str {
     match kind {
         FileKind::Dsl => "dsl",
         FileKind::Json => "json",
-    }
-}
-
-/// How a kind's files are named.
-fn kind_name(kind: FileKind) -> &'static str {
-    match kind {
-        FileKind::Dsl => "`.ab`",
-        FileKind::Json => "`.agentblocks`",
     }
 }

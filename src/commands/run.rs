@@ -193,10 +193,6 @@ pub fn run(args: &RunArgs) -> Status {
                     Some(event) => {
                         if output.is_ok() {
                             output = view.show(&event);
-                            if output.is_err() && !stopping {
-                                stopping = true;
-                                handle.cancel.cancel();
-                            }
                         }
                     }
                     None => break,
@@ -205,10 +201,6 @@ pub fn run(args: &RunArgs) -> Status {
                     watching = false;
                     if gone.is_some() && output.is_ok() {
                         output = Err(std::io::ErrorKind::BrokenPipe.into());
-                        if !stopping {
-                            stopping = true;
-                            handle.cancel.cancel();
-                        }
                     }
                 }
                 name = signals.recv(), if !stopping => {
@@ -218,6 +210,10 @@ pub fn run(args: &RunArgs) -> Status {
                     ));
                     handle.cancel.cancel();
                 }
+            }
+            if output.is_err() && !stopping {
+                stopping = true;
+                handle.cancel.cancel();
             }
         }
         let report = handle.wait().await;

@@ -11,12 +11,8 @@ use crate::{report_error, Status};
 /// Lists the recent runs of `workspace`, or shows run `id` with each block's status, duration,
 /// outputs and log.
 pub fn run(workspace: &Path, id: Option<i64>, json: bool) -> Status {
-    if !workspace.is_dir() {
-        report_error(format!(
-            "`{}` is not a folder: give the workspace with --workspace DIR",
-            workspace.display()
-        ));
-        return Status::Usage;
+    if let Err(status) = super::workspace_folder(workspace) {
+        return status;
     }
     match show(workspace, id, json) {
         Ok(status) => status,

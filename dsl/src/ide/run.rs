@@ -234,7 +234,8 @@ fn shape_word(value: &serde_json::Value) -> String {
     format!(" ({word}s)")
 }
 
-fn plural(n: usize) -> &'static str {
+/// The plural ending for `n` things: `""` for one, `"s"` otherwise.
+pub fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
