@@ -43,9 +43,8 @@ pub use executors::{PythonEnvError, PythonEnvironment, PythonSetting};
 pub use plan::{plan, Plan, PlanError, PlanOptions, Target};
 pub use run::{RunOptions, RunReport};
 
-use crate::cache::{Cache, CacheEntry};
+use crate::cache::Cache;
 use crate::plan::InputSource;
-use crate::value::Value;
 
 /// A running workflow.
 #[derive(Debug)]
@@ -167,7 +166,7 @@ pub fn explain(plan: &Plan, options: &RunOptions) -> Vec<BlockExplanation> {
     let python = &options.python;
     let cache = Cache::open(&plan.workspace, &plan.workflow_path);
     // Each block's predicted outputs, when it is predicted from the cache.
-    let mut known: Vec<Option<Vec<(String, Value)>>> = vec![None; plan.blocks.len()];
+    let mut known: Vec<Option<run::Outputs>> = vec![None; plan.blocks.len()];
     // Whether each block will run (true) or may run (false), when it is not from the cache.
     let mut runs: Vec<Option<bool>> = vec![None; plan.blocks.len()];
     let mut out = Vec::new();
@@ -185,39 +184,24 @@ pub fn explain(plan: &Plan, options: &RunOptions) -> Vec<BlockExplanation> {
             });
             continue;
         }
-        let mut inputs = Vec::new();
-        let mut unknown = None;
-        for input in &block.inputs {
-            match &input.source {
-                InputSource::Connection {
-                    block: source,
-                    port,
-                } => match &known[*source] {
-                    Some(values) => {
-                        let value = values
-                            .iter()
-                            .find(|(p, _)| p == port)
-                            .map(|(_, v)| retype(v, &input.ty, plan))
-                            .unwrap_or(Value::Null);
-                        inputs.push((input.name.clone(), value));
-                    }
-                    None => {
-                        unknown.get_or_insert(*source);
-                    }
-                },
-                InputSource::Value { value, .. } => inputs.push((
-                    input.name.clone(),
-                    Value::from_json_typed_in(value, &input.ty, &|n| plan.named_type(n)),
-                )),
-                InputSource::Absent => {}
+        // The first upstream block whose outputs cannot be predicted; else the inputs, made
+        // as the run makes them.
+        let unknown = block.inputs.iter().find_map(|input| match &input.source {
+            InputSource::Connection { block: source, .. } if known[*source].is_none() => {
+                Some(*source)
             }
-        }
+            _ => None,
+        });
+        let inputs = match unknown {
+            None => run::gather_inputs(plan, block, &known),
+            Some(_) => Vec::new(),
+        };
         let latest = cache.latest(&block.id);
         let will_run = |reason: String| Decision::WillRun { reason };
         let decision = if plan.use_latest[i] {
             match &latest {
                 Some(entry) => {
-                    known[i] = Some(entry_values(entry));
+                    known[i] = Some(Arc::new(run::values_of(plan, block, entry)));
                     Decision::Cached {
                         cached_at_ms: entry.created_at_ms,
                         outdated: match unknown {
@@ -235,7 +219,9 @@ pub fn explain(plan: &Plan, options: &RunOptions) -> Vec<BlockExplanation> {
             // it gives now, so blocks reading it are predicted from it; not so for a block that
             // writes a file, which the next blocks' keys see changed (its modification time).
             if !cache::writes_files(block) {
-                known[i] = latest.as_ref().map(entry_values);
+                known[i] = latest
+                    .as_ref()
+                    .map(|entry| Arc::new(run::values_of(plan, block, entry)));
             }
             will_run(format!("{reason}; it always runs"))
         } else if let (Some(_), None) = (unknown, &latest) {
@@ -253,7 +239,7 @@ pub fn explain(plan: &Plan, options: &RunOptions) -> Vec<BlockExplanation> {
             let parts = cache::key_parts(block, &inputs, &plan.workspace, python);
             match cache.get(&parts.key()) {
                 Some(entry) => {
-                    known[i] = Some(entry_values(&entry));
+                    known[i] = Some(Arc::new(run::values_of(plan, block, &entry)));
                     Decision::Cached {
                         cached_at_ms: entry.created_at_ms,
                         outdated: None,
@@ -273,16 +259,4 @@ pub fn explain(plan: &Plan, options: &RunOptions) -> Vec<BlockExplanation> {
         });
     }
     out
-}
-
-fn entry_values(entry: &CacheEntry) -> Vec<(String, Value)> {
-    entry
-        .outputs
-        .iter()
-        .map(|(p, v)| (p.clone(), Value::from_json(v)))
-        .collect()
-}
-
-fn retype(value: &Value, ty: &agentblocks_dsl::types::Type, plan: &Plan) -> Value {
-    Value::from_json_typed_in(&value.to_json(), ty, &|n| plan.named_type(n))
 }

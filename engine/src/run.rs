@@ -158,7 +158,8 @@ impl RunReport {
 }
 
 /// A finished block's outputs, shared by the blocks that read them.
-type Outputs = Arc<Vec<(String, Value)>>;
+/// A block's output values, by port, shared between the blocks reading them.
+pub(crate) type Outputs = Arc<Vec<(String, Value)>>;
 
 /// Everything the block tasks share.
 struct Shared {
@@ -617,7 +618,11 @@ fn previews(values: &[(String, Value)]) -> Vec<OutputValue> {
 }
 
 /// The typed values of a cached entry, for the block's output ports.
-fn values_of(plan: &Plan, block: &PlannedBlock, entry: &CacheEntry) -> Vec<(String, Value)> {
+pub(crate) fn values_of(
+    plan: &Plan,
+    block: &PlannedBlock,
+    entry: &CacheEntry,
+) -> Vec<(String, Value)> {
     entry
         .outputs
         .iter()
@@ -631,7 +636,7 @@ fn values_of(plan: &Plan, block: &PlannedBlock, entry: &CacheEntry) -> Vec<(Stri
         .collect()
 }
 
-fn gather_inputs(
+pub(crate) fn gather_inputs(
     plan: &Plan,
     block: &PlannedBlock,
     outputs: &[Option<Outputs>],
