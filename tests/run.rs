@@ -232,12 +232,27 @@ fn cache_shows_prunes_and_clears_the_results() {
     assert!(!stale.exists() && fresh.exists());
     let out = agentblocks(dir.path(), &["cache"]);
     assert!(stdout(&out).contains("3 results") && stdout(&out).contains("0 superseded"));
-    // The latest results still serve the run; the pruned ones do not.
+    // The latest results still serve the run; the pruned ones do not. A run served wholly
+    // from the cache writes nothing to it.
+    let latest = dir.path().join(".agentblocks/cache/latest");
+    let stamps = || -> Vec<_> {
+        let mut files: Vec<_> = std::fs::read_dir(&latest)
+            .unwrap()
+            .map(|f| {
+                let f = f.unwrap();
+                (f.file_name(), f.metadata().unwrap().modified().unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = stamps();
     let out = agentblocks(
         dir.path(),
         &["run", "p.ab", "--var", "word=\"c\"", "--json"],
     );
     assert_eq!(cached(&out), 3);
+    assert_eq!(stamps(), before);
     let out = agentblocks(
         dir.path(),
         &["run", "p.ab", "--var", "word=\"a\"", "--json"],

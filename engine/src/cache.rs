@@ -137,10 +137,15 @@ impl Cache {
 
     /// Makes `entry` the block's most recent result without storing a keyed entry: for blocks
     /// that always run (their outputs still feed `--block` and `explain`), and for a result
-    /// served from the cache (the latest result is the one the last run used).
+    /// served from the cache (the latest result is the one the last run used). Nothing is
+    /// written when it already is (a run served wholly from the cache writes nothing).
     pub fn put_latest(&self, entry: &CacheEntry) -> std::io::Result<()> {
         let text = serde_json::to_string(entry).map_err(std::io::Error::other)?;
-        write_atomic(&self.latest_path(&entry.block), text.as_bytes())
+        let path = self.latest_path(&entry.block);
+        if fs::read(&path).is_ok_and(|held| held == text.as_bytes()) {
+            return Ok(());
+        }
+        write_atomic(&path, text.as_bytes())
     }
 
     fn latest_path(&self, block: &str) -> PathBuf {
