@@ -320,6 +320,22 @@ pub fn is_assignable(from: &Type, to: &Type, named: &dyn Fn(&str) -> Option<Type
     assignable(from, to, named, 0)
 }
 
+/// `ty` with declared names followed and `Optional` taken off, as far as they go (at most
+/// `MAX_DEPTH` steps: a cycle of names ends there): the type of a value that is there.
+pub fn resolve_required(ty: &Type, named: &dyn Fn(&str) -> Option<Type>) -> Type {
+    let mut ty = ty.clone();
+    for _ in 0..MAX_DEPTH {
+        ty = match &ty {
+            Type::Applied(name, args) if name == "Optional" && args.len() == 1 => args[0].clone(),
+            other => match resolve(other, named) {
+                Some(resolved) => resolved,
+                None => break,
+            },
+        };
+    }
+    ty
+}
+
 fn resolve(ty: &Type, named: &dyn Fn(&str) -> Option<Type>) -> Option<Type> {
     match ty {
         Type::Named(name) if !is_builtin_name(name) => named(name),

@@ -76,21 +76,6 @@ pub struct InputOverride {
 }
 
 /// Follows declared names (and `Optional`) down to the type a value is read for.
-fn resolve_named(ty: &Type, named: &dyn Fn(&str) -> Option<Type>) -> Type {
-    let mut ty = ty.clone();
-    for _ in 0..32 {
-        ty = match &ty {
-            Type::Applied(name, args) if name == "Optional" && args.len() == 1 => args[0].clone(),
-            Type::Named(name) => match named(name) {
-                Some(resolved) => resolved,
-                None => break,
-            },
-            _ => break,
-        };
-    }
-    ty
-}
-
 /// Reads a value given for a place of type `ty` (`None`: untyped), the rule of `--var` and
 /// `--input`:
 /// - for a text type (`String`, `Path`, `File`, `Directory`, optional or not, or a declared
@@ -117,7 +102,7 @@ pub fn read_given(
     };
     let value = match given {
         Given::Json(value) => value.clone(),
-        Given::Text(text) => match resolve_named(ty, named) {
+        Given::Text(text) => match agentblocks_dsl::types::resolve_required(ty, named) {
             Type::Named(name) if matches!(name.as_str(), "Any" | "Json") => {
                 serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.clone()))
             }

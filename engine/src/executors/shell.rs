@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use agentblocks_dsl::types::Type;
+use agentblocks_dsl::types::{resolve_required, Type};
 
 use super::{lossy_lines, CodeError, CodeRequest, Stream};
 use crate::value::Value;
@@ -248,11 +248,7 @@ fn parse_stream(
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     let text = String::from_utf8_lossy(bytes).into_owned();
-    let resolved = resolve_named(ty, req);
-    let inner = match &resolved {
-        Type::Applied(name, args) if name == "Optional" && args.len() == 1 => &args[0],
-        other => other,
-    };
+    let inner = &resolve_required(ty, &|name| req.resolve_type(name));
     match inner {
         Type::Named(name) if name == "String" => Ok(Value::String(text)),
         Type::Named(name) if matches!(name.as_str(), "Path" | "File" | "Directory") => {
@@ -278,20 +274,6 @@ fn parse_stream(
             }),
         },
     }
-}
-
-fn resolve_named(ty: &Type, req: &CodeRequest) -> Type {
-    let mut ty = ty.clone();
-    for _ in 0..16 {
-        match &ty {
-            Type::Named(name) => match req.resolve_type(name) {
-                Some(resolved) => ty = resolved,
-                None => break,
-            },
-            _ => break,
-        }
-    }
-    ty
 }
 
 /// The script line in an error `sh` (dash) prints, like `sh: 3: nosuch: not found`.

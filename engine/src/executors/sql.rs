@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use agentblocks_dsl::types::{Type, SCALAR_TYPES};
+use agentblocks_dsl::types::{resolve_required, Type, SCALAR_TYPES};
 use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Batch, Connection};
@@ -180,22 +180,7 @@ fn quote_identifier(name: &str) -> String {
 /// The field names of input `port`'s declared element type, when it is a list of records
 /// (named types and `Optional` followed).
 fn declared_fields(req: &CodeRequest, port: &str) -> Option<Vec<String>> {
-    let resolve = |ty: &Type| -> Type {
-        let mut ty = ty.clone();
-        for _ in 0..16 {
-            ty = match &ty {
-                Type::Applied(name, args) if name == "Optional" && args.len() == 1 => {
-                    args[0].clone()
-                }
-                Type::Named(name) => match req.resolve_type(name) {
-                    Some(resolved) => resolved,
-                    None => break,
-                },
-                _ => break,
-            };
-        }
-        ty
-    };
+    let resolve = |ty: &Type| resolve_required(ty, &|name| req.resolve_type(name));
     let (_, ty) = req.input_types.iter().find(|(name, _)| name == port)?;
     let Type::Applied(list, args) = resolve(ty) else {
         return None;
